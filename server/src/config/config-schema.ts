@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/**
+ * keygate's one configuration schema. Each key names its environment variable, says what it
+ * is for, and gives its default; `loadConfig` validates them all once at start-up.
+ * The README's configuration table mirrors this list.
+ */
+export interface ConfigKey<T> {
+  env: string;
+  doc: string;
+  /** Default as the environment would spell it; `undefined` means "unset". */
+  default?: string | ((env: Record<string, string | undefined>) => string | undefined);
+  schema: z.ZodType<T>;
+}
+
+const port = z.coerce.number().int('must be an integer').min(1, 'must be 1-65535').max(65535, 'must be 1-65535');
+const seconds = z.coerce.number().int('must be an integer').min(1, 'must be at least 1');
+const origin = z
+  .string()
+  .transform((s) => s.trim())
+  .refine((s) => {
+    try {
+      const u = new URL(s);
+      return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === s;
+    } catch {
+      return false;
+    }
+  }, 'must be a list of origins like https://login.example.com (scheme://host[:port], no path or trailing slash)');
+
+export const configKeys = {
+  nodeEnv: {
+    env: 'NODE_ENV',
+    doc: '`production` refuses the memory store, requires SESSION_SECRET and hides developer error detail.',
+    default: 'development',
+    schema: z.enum(['development', 'production', 'test'], { message: 'must be development, production or test' }),
+  },
+  port: { env: 'PORT', doc: 'HTTP port to listen on.', default: '3000', schema: port },
+  host: {
+    env: 'HOST',
+    doc: 'Address to listen on; unset listens on every interface.',
+    schema: z.string().min(1).optional(),
+  },
+  rpId: {
+    env: 'RP_ID',
+    doc: 'WebAuthn relying-party ID: the registrable domain credentials are scoped to (no scheme, no port).',
+    default: 'localhost',
+    schema: z
+      .string()
+      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, 'must be a lower-case domain name such as example.com (no scheme, port or path)'),
+  },
+  rpName: { env: 'RP_NAME', doc: 'Name authenticators show for this relying party.', default: 'keygate', schema: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters') },
+  rpOrigins: {
+    env: 'RP_ORIGINS',
+    doc: 'Comma-separated origins allowed in clientDataJSON.origin; each must be the RP ID or a subdomain of it.',
+    default: (env) => `http://localhost:${env.PORT ?? '3000'}`,
+    schema: z
+      .string()
+      .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+      .pipe(z.array(origin).min(1, 'must list at least one origin')),
+  },
+  mongodbUri: {
+    env: 'MONGODB_URI',
+    doc: 'MongoDB connection string. Unset: the embedded memory store (data lost on restart; refused in production).',
+    schema: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
+  },
+  mongodbDb: { env: 'MONGODB_DB', doc: 'MongoDB database name.', default: 'keygate', schema: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1-63 letters, digits, _ or -') },
+  sessionSecret: {
+    env: 'SESSION_SECRET',
+    doc: 'Secret (32+ characters) that signs session cookies. Generated with a warning in development; required in production.',
+    schema: z.string().min(32, 'must be at least 32 characters').optional(),
+  },
+  sessionTtlSeconds: { env: 'SESSION_TTL_SECONDS', doc: 'Lifetime of a signed-in session.', default: '43200', schema: seconds },
+  challengeTtlSeconds: { env: 'CHALLENGE_TTL_SECONDS', doc: 'How long a ceremony challenge stays valid (also the WebAuthn `timeout`).', default: '300', schema: seconds.max(3600, 'must be at most 3600') },
+  bodyLimit: { env: 'BODY_LIMIT', doc: 'Largest accepted JSON body (bytes, or a size such as 64kb).', default: '64kb', schema: z.string().regex(/^\d+(b|kb|mb)?$/i, 'must be a size such as 65536 or 64kb') },
+  trustProxy: { env: 'TRUST_PROXY', doc: 'Express `trust proxy` setting: hops (e.g. 1) or `false`. Needed for correct client IPs behind a load balancer.', default: 'false', schema: z.string() },
+  logLevel: { env: 'LOG_LEVEL', doc: 'pino log level (fatal, error, warn, info, debug, trace, silent).', default: 'info', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be a pino level' }) },
+} satisfies Record<string, ConfigKey<unknown>>;
+
+type Keys = typeof configKeys;
+
+/** The validated, frozen configuration passed down from `main.ts`. */
+export type Config = { readonly [K in keyof Keys]: Keys[K] extends ConfigKey<infer T> ? T : never } & {
+  /** true when SESSION_SECRET was not given and one was generated for this process. */
+  readonly sessionSecretGenerated: boolean;
+};

@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import { configKeys, type Config, type ConfigKey } from './config-schema.js';
+
+/**
+ * Validates the environment against the schema once and returns a frozen `Config`.
+ *
+ * Throws `TypeError` with one line naming the first bad key and what is wrong with it, e.g.
+ * `PORT must be an integer (got "abc")`; `main.ts` prints it and exits. This is the only
+ * module that reads environment variables (the caller passes `process.env`).
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const out: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(configKeys) as [string, ConfigKey<unknown>][]) {
+    const raw = env[key.env];
+    const given = raw === undefined || raw === '' ? undefined : raw;
+    const value = given ?? (typeof key.default === 'function' ? key.default(env) : key.default);
+    const parsed = key.schema.safeParse(value);
+    if (!parsed.success) {
+      const why = parsed.error.issues[0]?.message ?? 'is invalid';
+      throw new TypeError(`${key.env} ${why} (got ${JSON.stringify(value ?? null)})`);
+    }
+    out[name] = parsed.data;
+  }
+  const config = out as Omit<Config, 'sessionSecretGenerated'>;
+
+  for (const o of config.rpOrigins) {
+    const host = new URL(o).hostname;
+    if (host !== config.rpId && !host.endsWith(`.${config.rpId}`)) {
+      throw new TypeError(`RP_ORIGINS origin ${o} is not on RP_ID ${config.rpId} or a subdomain of it`);
+    }
+    if (config.nodeEnv === 'production' && new URL(o).protocol !== 'https:' && host !== 'localhost') {
+      throw new TypeError(`RP_ORIGINS origin ${o} must use https in production`);
+    }
+  }
+  if (config.nodeEnv === 'production' && !config.mongodbUri) {
+    throw new TypeError('MONGODB_URI is required in production (the memory store loses every credential on restart)');
+  }
+  if (config.nodeEnv === 'production' && !config.sessionSecret) {
+    throw new TypeError('SESSION_SECRET is required in production (32+ random characters)');
+  }
+  const sessionSecretGenerated = !config.sessionSecret;
+  return Object.freeze({
+    ...config,
+    rpOrigins: Object.freeze([...config.rpOrigins]) as unknown as string[],
+    sessionSecret: config.sessionSecret ?? randomBytes(32).toString('base64url'),
+    sessionSecretGenerated,
+  });
+}

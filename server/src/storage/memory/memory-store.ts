@@ -1,0 +1,154 @@
+import { ConflictError } from '../../errors/keygate-error.js';
+import type {
+  AuditEvent,
+  AuditStore,
+  Ceremony,
+  CeremonyStore,
+  CredentialStore,
+  Session,
+  SessionStore,
+  Store,
+  StoredCredential,
+  User,
+  UserStore,
+} from '../ports.js';
+
+/**
+ * The embedded default store: plain Maps in this process. Keeps every contract of
+ * `ports.ts` (JavaScript runs each method body to its first `await` without interleaving,
+ * and these methods never await, so each operation is atomic). Data is lost on restart and
+ * not shared between instances, which is why `main.ts` refuses it in production.
+ */
+export function createMemoryStore(): Store {
+  const users = new Map<string, User>();
+  const usernames = new Map<string, string>();
+  const credentials = new Map<string, StoredCredential>();
+  const ceremonies = new Map<string, Ceremony>();
+  const sessions = new Map<string, Session>();
+  const audit: AuditEvent[] = [];
+  const copy = structuredClone;
+
+  const userStore: UserStore = {
+    async insert(user) {
+      if (usernames.has(user.username) || users.has(user.id)) {
+        throw new ConflictError('username_taken', 'That username is already registered.', `username ${user.username}`);
+      }
+      users.set(user.id, copy(user));
+      usernames.set(user.username, user.id);
+    },
+    async findById(id) {
+      const u = users.get(id);
+      return u && copy(u);
+    },
+    async findByUsername(username) {
+      const id = usernames.get(username);
+      const u = id === undefined ? undefined : users.get(id);
+      return u && copy(u);
+    },
+    async delete(id) {
+      const u = users.get(id);
+      if (!u) return false;
+      users.delete(id);
+      usernames.delete(u.username);
+      return true;
+    },
+  };
+
+  const credentialStore: CredentialStore = {
+    async insert(credential) {
+      if (credentials.has(credential.id)) {
+        throw new ConflictError('credential_exists', 'This authenticator is already registered.', `credential id ${credential.id}`);
+      }
+      credentials.set(credential.id, copy(credential));
+    },
+    async findById(id) {
+      const c = credentials.get(id);
+      return c && copy(c);
+    },
+    async listByUser(userId) {
+      return [...credentials.values()]
+        .filter((c) => c.userId === userId)
+        .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+        .map((c) => copy(c));
+    },
+    async recordUse(id, expectedCounter, update) {
+      const c = credentials.get(id);
+      if (!c || c.counter !== expectedCounter) return false;
+      Object.assign(c, { counter: update.counter, lastUsedAt: new Date(update.lastUsedAt), backedUp: update.backedUp });
+      return true;
+    },
+    async markPossiblyCloned(id) {
+      const c = credentials.get(id);
+      if (!c) return false;
+      c.possiblyCloned = true;
+      return true;
+    },
+    async setDisabled(id, disabled) {
+      const c = credentials.get(id);
+      if (!c) return false;
+      c.disabled = disabled;
+      return true;
+    },
+    async rename(id, userId, name) {
+      const c = credentials.get(id);
+      if (!c || c.userId !== userId) return false;
+      c.name = name;
+      return true;
+    },
+    async delete(id, userId) {
+      const c = credentials.get(id);
+      if (!c || c.userId !== userId) return false;
+      return credentials.delete(id);
+    },
+  };
+
+  const ceremonyStore: CeremonyStore = {
+    async put(ceremony) {
+      ceremonies.set(ceremony.id, copy(ceremony));
+    },
+    async take(id, now) {
+      const c = ceremonies.get(id);
+      if (!c) return undefined;
+      ceremonies.delete(id);
+      return c.expiresAt.getTime() > now.getTime() ? c : undefined;
+    },
+  };
+
+  const sessionStore: SessionStore = {
+    async put(session) {
+      sessions.set(session.id, copy(session));
+    },
+    async get(id, now) {
+      const s = sessions.get(id);
+      return s && s.expiresAt.getTime() > now.getTime() ? copy(s) : undefined;
+    },
+    async delete(id) {
+      return sessions.delete(id);
+    },
+  };
+
+  const auditStore: AuditStore = {
+    async append(event) {
+      audit.push(copy(event));
+      if (audit.length > 10_000) audit.shift();
+    },
+    async list({ userId, type, limit }) {
+      return audit
+        .filter((e) => (userId === undefined || e.userId === userId) && (type === undefined || e.type === type))
+        .slice(-limit)
+        .reverse()
+        .map((e) => copy(e));
+    },
+  };
+
+  return {
+    kind: 'memory',
+    users: userStore,
+    credentials: credentialStore,
+    ceremonies: ceremonyStore,
+    sessions: sessionStore,
+    audit: auditStore,
+    async ping() {},
+    async close() {},
+  };
+}

@@ -1,0 +1,16 @@
+import type { Db } from 'mongodb';
+
+/**
+ * Creates keygate's indexes; idempotent (run at every start and by scripts/create-indexes.ts).
+ * Credential id uniqueness needs no index of its own: the credential id is `_id`.
+ * TTL indexes only tidy up: reads still filter on `expiresAt > now`.
+ */
+export async function ensureIndexes(db: Db): Promise<void> {
+  await db.collection('users').createIndex({ username: 1 }, { unique: true, name: 'username_unique' });
+  await db.collection('credentials').createIndex({ userId: 1, createdAt: 1 }, { name: 'by_user' });
+  await db.collection('ceremonies').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
+  await db.collection('sessions').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
+  await db.collection('sessions').createIndex({ userId: 1 }, { name: 'by_user' });
+  await db.collection('audit_events').createIndex({ userId: 1, at: -1 }, { name: 'by_user' });
+  await db.collection('audit_events').createIndex({ type: 1, at: -1 }, { name: 'by_type' });
+}

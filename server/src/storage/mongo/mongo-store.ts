@@ -1,0 +1,143 @@
+import { Binary, MongoClient, type Collection, type Db } from 'mongodb';
+import { ConflictError } from '../../errors/keygate-error.js';
+import type { AuditEvent, Ceremony, Session, Store, StoredCredential, User } from '../ports.js';
+import { guard, insertOrConflict } from './mongo-errors.js';
+import { ensureIndexes } from './ensure-indexes.js';
+
+type Doc<T extends { id: string }> = Omit<T, 'id'> & { _id: string };
+type CredentialDoc = Omit<Doc<StoredCredential>, 'publicKey' | 'attestationObject'> & {
+  publicKey: Binary;
+  attestationObject: Binary;
+};
+
+export interface MongoStoreOptions {
+  uri: string;
+  dbName: string;
+  /** How long an operation waits for a reachable server before failing with 503. */
+  serverSelectionTimeoutMS?: number;
+}
+
+/**
+ * The production store on the official `mongodb` driver. Every invariant is a single
+ * atomic document operation, so it works on a standalone server, a replica set or a
+ * sharded cluster without transactions:
+ * - credential id is the `_id` (unique across all users) → duplicate insert fails with 11000;
+ * - username has a unique index;
+ * - ceremonies are taken with `findOneAndDelete` filtered on `expiresAt > now`;
+ * - the signature counter is advanced with a compare-and-set `updateOne`.
+ * TTL indexes clean up expired ceremonies and sessions, but reads never rely on them.
+ * The client is created without `serverApi` (wire-compatible test servers lack it).
+ */
+export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
+  const client = new MongoClient(opts.uri, {
+    serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 5000,
+    appName: 'keygate',
+  });
+  await guard(() => client.connect());
+  const db: Db = client.db(opts.dbName);
+  await guard(() => ensureIndexes(db));
+  return mongoStoreOn(client, db);
+}
+
+function mongoStoreOn(client: MongoClient, db: Db): Store {
+  const users: Collection<Doc<User>> = db.collection('users');
+  const credentials: Collection<CredentialDoc> = db.collection('credentials');
+  const ceremonies: Collection<Doc<Ceremony>> = db.collection('ceremonies');
+  const sessions: Collection<Doc<Session>> = db.collection('sessions');
+  const audit: Collection<AuditEvent> = db.collection('audit_events');
+
+  return {
+    kind: 'mongo',
+    users: {
+      insert: (user) =>
+        insertOrConflict(
+          () => users.insertOne(toDoc(user)),
+          () => new ConflictError('username_taken', 'That username is already registered.', `username ${user.username}`),
+        ),
+      findById: async (id) => fromDoc<User>(await guard(() => users.findOne({ _id: id }))),
+      findByUsername: async (username) => fromDoc<User>(await guard(() => users.findOne({ username }))),
+      delete: async (id) => (await guard(() => users.deleteOne({ _id: id }))).deletedCount === 1,
+    },
+    credentials: {
+      insert: (credential) =>
+        insertOrConflict(
+          () => credentials.insertOne(credentialToDoc(credential)),
+          () => new ConflictError('credential_exists', 'This authenticator is already registered.', `credential id ${credential.id}`),
+        ),
+      findById: async (id) => credentialFromDoc(await guard(() => credentials.findOne({ _id: id }))),
+      listByUser: async (userId) => {
+        const docs = await guard(() => credentials.find({ userId }).sort({ createdAt: 1, _id: 1 }).toArray());
+        return docs.map((d) => credentialFromDoc(d)!);
+      },
+      recordUse: async (id, expectedCounter, u) => {
+        const r = await guard(() =>
+          credentials.updateOne(
+            { _id: id, counter: expectedCounter },
+            { $set: { counter: u.counter, lastUsedAt: u.lastUsedAt, backedUp: u.backedUp } },
+          ),
+        );
+        return r.matchedCount === 1;
+      },
+      markPossiblyCloned: async (id) =>
+        (await guard(() => credentials.updateOne({ _id: id }, { $set: { possiblyCloned: true } }))).matchedCount === 1,
+      setDisabled: async (id, disabled) =>
+        (await guard(() => credentials.updateOne({ _id: id }, { $set: { disabled } }))).matchedCount === 1,
+      rename: async (id, userId, name) =>
+        (await guard(() => credentials.updateOne({ _id: id, userId }, { $set: { name } }))).matchedCount === 1,
+      delete: async (id, userId) => (await guard(() => credentials.deleteOne({ _id: id, userId }))).deletedCount === 1,
+    },
+    ceremonies: {
+      put: async (ceremony) => {
+        await guard(() => ceremonies.replaceOne({ _id: ceremony.id }, toDoc(ceremony), { upsert: true }));
+      },
+      take: async (id, now) => fromDoc<Ceremony>(await guard(() => ceremonies.findOneAndDelete({ _id: id, expiresAt: { $gt: now } }))),
+    },
+    sessions: {
+      put: async (session) => {
+        await guard(() => sessions.replaceOne({ _id: session.id }, toDoc(session), { upsert: true }));
+      },
+      get: async (id, now) => fromDoc<Session>(await guard(() => sessions.findOne({ _id: id, expiresAt: { $gt: now } }))),
+      delete: async (id) => (await guard(() => sessions.deleteOne({ _id: id }))).deletedCount === 1,
+    },
+    audit: {
+      append: async (event) => {
+        await guard(() => audit.insertOne({ ...event }));
+      },
+      list: async ({ userId, type, limit }) => {
+        const filter: Record<string, string> = {};
+        if (userId !== undefined) filter.userId = userId;
+        if (type !== undefined) filter.type = type;
+        const docs = await guard(() => audit.find(filter, { projection: { _id: 0 } }).sort({ at: -1 }).limit(limit).toArray());
+        return docs as AuditEvent[];
+      },
+    },
+    async ping() {
+      await guard(() => db.command({ ping: 1 }));
+    },
+    async close() {
+      await client.close();
+    },
+  };
+}
+
+function toDoc<T extends { id: string }>(value: T): Doc<T> {
+  const { id, ...rest } = value;
+  return { _id: id, ...rest } as Doc<T>;
+}
+
+function fromDoc<T extends { id: string }>(doc: Doc<T> | null): T | undefined {
+  if (!doc) return undefined;
+  const { _id, ...rest } = doc;
+  return { id: _id, ...rest } as unknown as T;
+}
+
+function credentialToDoc(c: StoredCredential): CredentialDoc {
+  const doc = toDoc(c);
+  return { ...doc, publicKey: new Binary(c.publicKey), attestationObject: new Binary(c.attestationObject) };
+}
+
+function credentialFromDoc(doc: CredentialDoc | null): StoredCredential | undefined {
+  if (!doc) return undefined;
+  const c = fromDoc(doc as unknown as Doc<StoredCredential>)!;
+  return { ...c, publicKey: new Uint8Array(doc.publicKey.buffer), attestationObject: new Uint8Array(doc.attestationObject.buffer) };
+}

@@ -1,0 +1,22 @@
+import type { Config } from '../config/config-schema.js';
+import type { Logger } from '../lib/logger.js';
+import { createMemoryStore } from './memory/memory-store.js';
+import { openMongoStore } from './mongo/mongo-store.js';
+import type { Store } from './ports.js';
+
+/**
+ * Opens the store the configuration asks for: MongoDB when MONGODB_URI is set, otherwise
+ * the embedded memory store, with a loud warning (and never in production).
+ */
+export async function openStore(config: Config, logger: Logger): Promise<Store> {
+  if (config.mongodbUri) {
+    const store = await openMongoStore({ uri: config.mongodbUri, dbName: config.mongodbDb });
+    logger.info({ db: config.mongodbDb }, 'connected to MongoDB');
+    return store;
+  }
+  if (config.nodeEnv === 'production') throw new TypeError('MONGODB_URI is required in production');
+  logger.warn(
+    'MONGODB_URI is not set: using the embedded MEMORY store. Every user and credential is LOST on restart. Set MONGODB_URI for real use.',
+  );
+  return createMemoryStore();
+}

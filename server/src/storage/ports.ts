@@ -1,0 +1,169 @@
+/**
+ * Storage ports: one interface per concern, each method with its contract.
+ *
+ * Contracts every adapter keeps (the suite in test/storage checks them on each adapter):
+ * - "not found" is `undefined` (or `false` for updates), never an exception;
+ * - every invariant is one atomic single-document operation (no multi-document transactions);
+ * - reads never return a record whose `expiresAt` is not in the future, even if it still exists;
+ * - values are copied in and out: mutating a returned object never changes the store;
+ * - a store that cannot be reached throws `StoreUnavailableError` (HTTP 503).
+ */
+
+export type UserVerificationRequirement = 'required' | 'preferred' | 'discouraged';
+
+export interface User {
+  /** Opaque WebAuthn user handle (base64url of 32 random bytes); never derived from the username. */
+  id: string;
+  /** Normalised (NFKC, trimmed, lower-case) login name; unique. */
+  username: string;
+  displayName: string;
+  createdAt: Date;
+}
+
+export interface StoredCredential {
+  /** Credential id, base64url; unique across all users. */
+  id: string;
+  userId: string;
+  /** COSE_Key bytes as the authenticator sent them. */
+  publicKey: Uint8Array;
+  /** COSE algorithm identifier of the public key (e.g. -7 ES256). */
+  alg: number;
+  counter: number;
+  transports: string[];
+  /** AAGUID as a lower-case UUID string (all zeros when the authenticator hides it). */
+  aaguid: string;
+  /** Attestation statement format: packed, fido-u2f, tpm, android-key, apple, none, ... */
+  fmt: string;
+  /** The whole attestationObject, kept so trust can be re-evaluated later (e.g. new MDS data). */
+  attestationObject: Uint8Array;
+  /** BE flag: the credential may be synced (a passkey); fixed at registration. */
+  backupEligible: boolean;
+  /** BS flag as last seen. */
+  backedUp: boolean;
+  /** UV flag at registration. */
+  userVerified: boolean;
+  /** credProps.rk as reported by the client, when it reported it. */
+  discoverable?: boolean;
+  name: string;
+  createdAt: Date;
+  lastUsedAt?: Date;
+  /** Set when an assertion's signature counter went backwards (WebAuthn §7.2 step 21). */
+  possiblyCloned: boolean;
+  /** A disabled credential cannot sign in. */
+  disabled: boolean;
+}
+
+export type CeremonyKind = 'registration' | 'authentication';
+
+/** A pending WebAuthn ceremony, keyed by the session that started it (one pending per session). */
+export interface Ceremony {
+  /** The id of the session that started it. */
+  id: string;
+  kind: CeremonyKind;
+  /** base64url challenge that clientDataJSON.challenge must equal. */
+  challenge: string;
+  userVerification: UserVerificationRequirement;
+  /** Registration: the user the credential will belong to (created on success when `newUser`). */
+  userId?: string;
+  username?: string;
+  displayName?: string;
+  newUser?: boolean;
+  /** Authentication by username: the user, and the credential ids sent in allowCredentials. */
+  allowCredentialIds?: string[];
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** A signed-in session. Anonymous sessions exist only as a cookie id. */
+export interface Session {
+  id: string;
+  userId: string;
+  /** Credential used to sign in. */
+  credentialId?: string;
+  /** Whether that sign-in verified the user (UV flag). */
+  userVerified: boolean;
+  authenticatedAt: Date;
+  expiresAt: Date;
+}
+
+export interface AuditEvent {
+  /** e.g. registration.succeeded, authentication.failed, credential.possibly_cloned */
+  type: string;
+  at: Date;
+  outcome: 'success' | 'failure';
+  userId?: string;
+  credentialId?: string;
+  /** Client address as Express sees it (respects TRUST_PROXY). */
+  ip?: string;
+  /** Error code for failures. */
+  code?: string;
+  data?: Record<string, unknown>;
+}
+
+export interface UserStore {
+  /** Inserts a new user. Throws ConflictError `username_taken` if the username exists (nothing written). */
+  insert(user: User): Promise<void>;
+  findById(id: string): Promise<User | undefined>;
+  findByUsername(username: string): Promise<User | undefined>;
+  /** Deletes the user; `false` if there was none. Used to undo a just-created user when its first credential is refused. */
+  delete(id: string): Promise<boolean>;
+}
+
+export interface CredentialStore {
+  /** Inserts a credential. Throws ConflictError `credential_exists` if the id is registered to anyone (nothing written). */
+  insert(credential: StoredCredential): Promise<void>;
+  findById(id: string): Promise<StoredCredential | undefined>;
+  /** The user's credentials, oldest first. */
+  listByUser(userId: string): Promise<StoredCredential[]>;
+  /**
+   * Compare-and-set after a verified assertion: only if the stored counter still equals
+   * `expectedCounter`, set counter, lastUsedAt and backedUp. Returns whether it won; of
+   * concurrent callers with the same `expectedCounter` exactly one wins.
+   */
+  recordUse(id: string, expectedCounter: number, update: { counter: number; lastUsedAt: Date; backedUp: boolean }): Promise<boolean>;
+  /** Flags the credential as possibly cloned; `false` if unknown. */
+  markPossiblyCloned(id: string): Promise<boolean>;
+  /** Enables or disables sign-in with the credential; `false` if unknown. */
+  setDisabled(id: string, disabled: boolean): Promise<boolean>;
+  /** Renames the user's credential; `false` if it is unknown or not theirs. */
+  rename(id: string, userId: string, name: string): Promise<boolean>;
+  /** Deletes the user's credential; `false` if it is unknown or not theirs. */
+  delete(id: string, userId: string): Promise<boolean>;
+}
+
+export interface CeremonyStore {
+  /** Stores the session's pending ceremony, replacing any earlier one of that session. */
+  put(ceremony: Ceremony): Promise<void>;
+  /**
+   * Atomically removes and returns the session's pending ceremony if it has not expired at
+   * `now`. A second call returns `undefined`: each challenge is usable once.
+   */
+  take(id: string, now: Date): Promise<Ceremony | undefined>;
+}
+
+export interface SessionStore {
+  put(session: Session): Promise<void>;
+  /** The session if it exists and has not expired at `now`. */
+  get(id: string, now: Date): Promise<Session | undefined>;
+  /** Deletes the session; `false` if there was none. */
+  delete(id: string): Promise<boolean>;
+}
+
+export interface AuditStore {
+  append(event: AuditEvent): Promise<void>;
+  /** Newest first. */
+  list(filter: { userId?: string; type?: string; limit: number }): Promise<AuditEvent[]>;
+}
+
+/** Everything keygate keeps, behind one object built by `openStore`. */
+export interface Store {
+  readonly kind: 'memory' | 'mongo';
+  users: UserStore;
+  credentials: CredentialStore;
+  ceremonies: CeremonyStore;
+  sessions: SessionStore;
+  audit: AuditStore;
+  /** Resolves when the store answers; throws StoreUnavailableError otherwise (used by /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
