@@ -1,0 +1,71 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import cookieParser from 'cookie-parser';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Deps } from './ceremonies/ceremony-deps.js';
+import { errorMapper, notFound } from './http/error-mapper.js';
+import { requireJson } from './http/middleware/require-json.js';
+import { sameOrigin } from './http/middleware/same-origin.js';
+import { accountRoutes } from './http/routes/account-routes.js';
+import { fido2Routes } from './http/routes/fido2-routes.js';
+import { opsRoutes } from './http/routes/ops-routes.js';
+
+/** Where the bundled demo lives (client-demo/dist, built by `npm run build:demo`). */
+export const DEMO_DIR = fileURLToPath(new URL('../../client-demo/dist', import.meta.url));
+
+/**
+ * Builds keygate's Express app from injected dependencies. Never listens and reads no
+ * globals, so tests build as many apps as they like, each with its own store and clock.
+ */
+export function buildApp(deps: Deps, opts: { demoDir?: string | null } = {}): Express {
+  const { config } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', parseTrustProxy(config.trustProxy));
+  const https = config.rpOrigins.every((o) => o.startsWith('https:'));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          fontSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          ...(https ? { upgradeInsecureRequests: [] } : {}),
+        },
+      },
+      strictTransportSecurity: https ? { maxAge: 31536000, includeSubDomains: true } : false,
+    }),
+  );
+  app.use(cookieParser(config.sessionSecret));
+  app.use(opsRoutes(deps));
+
+  const api = express.Router();
+  api.use(sameOrigin(config.rpOrigins));
+  api.use(express.json({ limit: config.bodyLimit, strict: true, type: 'application/json' }));
+  api.use(requireJson);
+  api.use(fido2Routes(deps));
+  api.use(accountRoutes(deps));
+  app.use(api);
+
+  const demoDir = opts.demoDir === undefined ? DEMO_DIR : opts.demoDir;
+  if (demoDir && existsSync(demoDir)) app.use(express.static(demoDir, { index: 'index.html', fallthrough: true }));
+
+  app.use(notFound);
+  app.use(errorMapper({ logger: deps.logger, exposeDetail: config.nodeEnv !== 'production' }));
+  return app;
+}
+
+function parseTrustProxy(v: string): boolean | number | string {
+  if (v === 'false') return false;
+  if (v === 'true') return true;
+  return /^\d+$/.test(v) ? Number(v) : v;
+}

@@ -1,0 +1,99 @@
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import { recordEvent } from '../audit/record-event.js';
+import { ConflictError, ForbiddenError, KeygateError, VerificationError } from '../errors/keygate-error.js';
+import type { StoredCredential, User } from '../storage/ports.js';
+import type { Deps } from './ceremony-deps.js';
+import { takeCeremony } from './take-ceremony.js';
+import { CounterRegressionError, verifyAuthentication, type VerifiedAuthentication } from './verify-authentication-response.js';
+
+export interface FinishAuthenticationResult {
+  user: User;
+  credential: StoredCredential;
+  verified: VerifiedAuthentication;
+}
+
+/**
+ * Finishes an authentication (WebAuthn §7.2). Order:
+ * 1. consume the pending ceremony (single use, on every path);
+ * 2. find the credential by id (`unknown_credential`);
+ * 3. §7.2 step 5: it was offered in allowCredentials / belongs to the user the ceremony
+ *    was started for (`credential_not_allowed`);
+ * 4. §7.2 step 6: userHandle, when given (always, for usernameless), is the owner's handle
+ *    (`user_handle_missing`, `user_handle_mismatch`);
+ * 5. the credential is not disabled (`credential_disabled`);
+ * 6. verify the response (ordered checks, signature, then counter): a counter regression
+ *    flags the credential as possibly cloned and records `credential.possibly_cloned`;
+ * 7. advance the counter by compare-and-set; losing the race refuses the sign-in
+ *    (`counter_conflict`): two assertions can never both pass with one counter value.
+ * Signing the user in (session rotation) is the caller's next step.
+ */
+export async function finishAuthentication(
+  deps: Deps,
+  ctx: { sessionId: string | undefined; ip?: string },
+  response: AuthenticationResponseJSON,
+): Promise<FinishAuthenticationResult> {
+  const ceremony = await takeCeremony(deps, ctx.sessionId, 'authentication');
+  let credential: StoredCredential | undefined;
+  try {
+    credential = await deps.store.credentials.findById(response.id);
+    const user = credential && (await deps.store.users.findById(credential.userId));
+    if (!credential || !user) {
+      throw new VerificationError('unknown_credential', 'This security key or passkey is not registered here.', `credential id ${response.id} is unknown`);
+    }
+    if (ceremony.userId !== undefined && (credential.userId !== ceremony.userId || !ceremony.allowCredentialIds?.includes(credential.id))) {
+      throw new ForbiddenError('credential_not_allowed', 'This security key does not belong to that account.', `credential ${credential.id} was not in allowCredentials for user ${ceremony.userId}`);
+    }
+    const userHandle = response.response.userHandle;
+    if (ceremony.userId === undefined && !userHandle) {
+      throw new VerificationError('user_handle_missing', 'This passkey did not say which account it belongs to.', 'usernameless sign-in needs response.userHandle');
+    }
+    if (userHandle && userHandle !== credential.userId) {
+      throw new VerificationError('user_handle_mismatch', 'This passkey does not match its account.', `userHandle ${userHandle} is not the owner of credential ${credential.id}`);
+    }
+    if (credential.disabled) {
+      throw new ForbiddenError('credential_disabled', 'This security key has been disabled. Use another one or contact your administrator.', `credential ${credential.id} is disabled`);
+    }
+    const verified = await verifyCountingClones(deps, ctx, response, ceremony.challenge, ceremony.userVerification === 'required', credential);
+    const won = await deps.store.credentials.recordUse(credential.id, credential.counter, {
+      counter: verified.newCounter,
+      lastUsedAt: deps.clock.now(),
+      backedUp: verified.backedUp,
+    });
+    if (!won) {
+      throw new ConflictError('counter_conflict', 'This security key was used twice at once. Please try again.', `signature counter of ${credential.id} changed during verification`);
+    }
+    await recordEvent(deps, { type: 'authentication.succeeded', outcome: 'success', userId: user.id, credentialId: credential.id, ip: ctx.ip, data: { userVerified: verified.userVerified } });
+    return { user, credential: { ...credential, counter: verified.newCounter }, verified };
+  } catch (err) {
+    if (err instanceof KeygateError) {
+      await recordEvent(deps, { type: 'authentication.failed', outcome: 'failure', userId: credential?.userId, credentialId: credential?.id ?? String(response.id), ip: ctx.ip, code: err.code, data: { detail: err.detail } });
+    }
+    throw err;
+  }
+}
+
+async function verifyCountingClones(
+  deps: Deps,
+  ctx: { ip?: string },
+  response: AuthenticationResponseJSON,
+  challenge: string,
+  requireUserVerification: boolean,
+  credential: StoredCredential,
+): Promise<VerifiedAuthentication> {
+  try {
+    return await verifyAuthentication(response, {
+      challenge,
+      origins: deps.config.rpOrigins,
+      rpId: deps.config.rpId,
+      requireUserVerification,
+      credential,
+    });
+  } catch (err) {
+    if (err instanceof CounterRegressionError) {
+      // §7.2 step 21: a valid signature with a counter that did not grow: possibly a cloned key.
+      await deps.store.credentials.markPossiblyCloned(credential.id);
+      await recordEvent(deps, { type: 'credential.possibly_cloned', outcome: 'failure', userId: credential.userId, credentialId: credential.id, ip: ctx.ip, code: err.code, data: { received: err.received, stored: err.stored } });
+    }
+    throw err;
+  }
+}

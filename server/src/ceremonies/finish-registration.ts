@@ -1,0 +1,95 @@
+import type { RegistrationResponseJSON } from '@simplewebauthn/server';
+import { recordEvent } from '../audit/record-event.js';
+import { ConflictError, KeygateError, NotFoundError } from '../errors/keygate-error.js';
+import { SUPPORTED_ALGORITHMS } from '../policy/algorithms.js';
+import { credentialKind, credentialKindLabel } from '../policy/credential-kind.js';
+import type { StoredCredential } from '../storage/ports.js';
+import type { Deps } from './ceremony-deps.js';
+import { takeCeremony } from './take-ceremony.js';
+import { verifyRegistration, type VerifiedRegistration } from './verify-registration-response.js';
+
+const TRANSPORTS = new Set(['usb', 'nfc', 'ble', 'smart-card', 'hybrid', 'internal', 'cable']);
+
+export interface FinishRegistrationResult {
+  userId: string;
+  newUser: boolean;
+  credential: StoredCredential;
+  verified: VerifiedRegistration;
+}
+
+/**
+ * Finishes a registration (WebAuthn §7.1). Order:
+ * 1. consume the pending ceremony (single use, on every path);
+ * 2. verify the response (ordered checks in verifyRegistration);
+ * 3. refuse a credential id already registered to anyone (`credential_exists`);
+ * 4. create the user if new (`username_taken` if someone else got there first);
+ * 5. insert the credential; if that loses a race on its id, undo step 4.
+ * Nothing is written unless every step succeeds.
+ */
+export async function finishRegistration(
+  deps: Deps,
+  ctx: { sessionId: string | undefined; ip?: string },
+  response: RegistrationResponseJSON,
+): Promise<FinishRegistrationResult> {
+  const ceremony = await takeCeremony(deps, ctx.sessionId, 'registration');
+  const userId = ceremony.userId!;
+  try {
+    const verified = await verifyRegistration(response, {
+      challenge: ceremony.challenge,
+      origins: deps.config.rpOrigins,
+      rpId: deps.config.rpId,
+      requireUserVerification: ceremony.userVerification === 'required',
+      supportedAlgorithms: SUPPORTED_ALGORITHMS,
+    });
+    // §7.1 step 22: the credential id must not be registered yet, for any user.
+    if (await deps.store.credentials.findById(verified.credentialId)) {
+      throw new ConflictError('credential_exists', 'This authenticator is already registered.', `credential id ${verified.credentialId} exists`);
+    }
+    if (ceremony.newUser) {
+      await deps.store.users.insert({ id: userId, username: ceremony.username!, displayName: ceremony.displayName!, createdAt: deps.clock.now() });
+    } else if (!(await deps.store.users.findById(userId))) {
+      throw new NotFoundError('unknown_user', 'This account no longer exists.', `user ${userId} was deleted during the ceremony`);
+    }
+    const credential = toStoredCredential(deps, userId, response, verified);
+    try {
+      await deps.store.credentials.insert(credential);
+    } catch (err) {
+      if (ceremony.newUser) await deps.store.users.delete(userId);
+      throw err;
+    }
+    await recordEvent(deps, { type: 'registration.succeeded', outcome: 'success', userId, credentialId: credential.id, ip: ctx.ip, data: { fmt: credential.fmt, aaguid: credential.aaguid } });
+    return { userId, newUser: ceremony.newUser === true, credential, verified };
+  } catch (err) {
+    if (err instanceof KeygateError) {
+      await recordEvent(deps, { type: 'registration.failed', outcome: 'failure', userId, ip: ctx.ip, code: err.code, data: { detail: err.detail } });
+    }
+    throw err;
+  }
+}
+
+function toStoredCredential(deps: Deps, userId: string, response: RegistrationResponseJSON, v: VerifiedRegistration): StoredCredential {
+  const transports = (response.response.transports ?? []).filter((t) => TRANSPORTS.has(t));
+  const rk = (response.clientExtensionResults as { credProps?: { rk?: unknown } } | undefined)?.credProps?.rk;
+  const discoverable = typeof rk === 'boolean' ? rk : undefined;
+  const now = deps.clock.now();
+  const kind = credentialKind({ backupEligible: v.backupEligible, discoverable, transports });
+  return {
+    id: v.credentialId,
+    userId,
+    publicKey: v.publicKey,
+    alg: v.alg,
+    counter: v.counter,
+    transports,
+    aaguid: v.aaguid,
+    fmt: v.fmt,
+    attestationObject: v.attestationObject,
+    backupEligible: v.backupEligible,
+    backedUp: v.backedUp,
+    userVerified: v.userVerified,
+    discoverable,
+    name: `${credentialKindLabel(kind)} added ${now.toISOString().slice(0, 10)}`,
+    createdAt: now,
+    possiblyCloned: false,
+    disabled: false,
+  };
+}

@@ -1,0 +1,83 @@
+import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
+import { ConflictError } from '../errors/keygate-error.js';
+import { randomId } from '../lib/random.js';
+import { SUPPORTED_ALGORITHMS } from '../policy/algorithms.js';
+import { normalizeDisplayName, normalizeUsername } from '../policy/username.js';
+import type { UserVerificationRequirement } from '../storage/ports.js';
+import type { Deps } from './ceremony-deps.js';
+
+/** ServerPublicKeyCredentialCreationOptionsRequest (FIDO2 server profile §7.3.1). */
+export interface StartRegistrationInput {
+  username: string;
+  displayName?: string;
+  authenticatorSelection?: {
+    authenticatorAttachment?: 'platform' | 'cross-platform';
+    residentKey?: 'discouraged' | 'preferred' | 'required';
+    requireResidentKey?: boolean;
+    userVerification?: UserVerificationRequirement;
+  };
+  attestation?: 'none' | 'indirect' | 'direct' | 'enterprise';
+  extensions?: Record<string, unknown>;
+}
+
+/**
+ * Starts a registration (WebAuthn §7.1 step 1-3 on the RP side): builds creation options
+ * and stores the pending ceremony under the caller's session.
+ *
+ * A new username gets a fresh random user handle; the user is only created when the
+ * ceremony succeeds. An existing username may only add a credential from a session signed
+ * in as that user (otherwise anyone could add their key to someone else's account):
+ * `username_taken`.
+ */
+export async function startRegistration(
+  deps: Deps,
+  ctx: { sessionId: string; signedInUserId?: string },
+  input: StartRegistrationInput,
+): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  const username = normalizeUsername(input.username);
+  const displayName = normalizeDisplayName(input.displayName, username);
+  const existing = await deps.store.users.findByUsername(username);
+  if (existing && existing.id !== ctx.signedInUserId) {
+    throw new ConflictError('username_taken', 'That username is already registered. Sign in to add another key.', `username ${username} exists and this session is not signed in as it`);
+  }
+  const userId = existing?.id ?? randomId(deps.random, 32);
+  const existingCredentials = existing ? await deps.store.credentials.listByUser(existing.id) : [];
+
+  const sel = input.authenticatorSelection ?? {};
+  const residentKey = sel.residentKey ?? (sel.requireResidentKey ? 'required' : 'discouraged');
+  const userVerification = sel.userVerification ?? 'preferred';
+  const challenge = randomId(deps.random, 32);
+  const now = deps.clock.now();
+  const ttl = deps.config.challengeTtlSeconds * 1000;
+
+  await deps.store.ceremonies.put({
+    id: ctx.sessionId,
+    kind: 'registration',
+    challenge,
+    userVerification,
+    userId,
+    username,
+    displayName: existing?.displayName ?? displayName,
+    newUser: !existing,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + ttl),
+  });
+
+  return {
+    rp: { name: deps.config.rpName, id: deps.config.rpId },
+    user: { id: userId, name: username, displayName: existing?.displayName ?? displayName },
+    challenge,
+    pubKeyCredParams: SUPPORTED_ALGORITHMS.map((alg) => ({ type: 'public-key', alg })),
+    timeout: ttl,
+    // §5.4.3 excludeCredentials: the authenticator refuses to create a second credential for this user.
+    excludeCredentials: existingCredentials.map((c) => ({ id: c.id, type: 'public-key', transports: c.transports as never })),
+    authenticatorSelection: {
+      ...(sel.authenticatorAttachment ? { authenticatorAttachment: sel.authenticatorAttachment } : {}),
+      residentKey,
+      requireResidentKey: residentKey === 'required',
+      userVerification,
+    },
+    attestation: input.attestation ?? 'none',
+    extensions: { ...(input.extensions ?? {}), credProps: true } as never,
+  };
+}

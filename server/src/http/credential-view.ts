@@ -1,0 +1,25 @@
+import { credentialKind } from '../policy/credential-kind.js';
+import { authenticatorModel } from '../attestation/aaguid-names.js';
+import type { StoredCredential } from '../storage/ports.js';
+
+/** A credential as the account API shows it: no key material, no attestation bytes. */
+export function credentialView(c: StoredCredential) {
+  return {
+    id: c.id,
+    name: c.name,
+    kind: credentialKind(c),
+    model: authenticatorModel(c.aaguid),
+    aaguid: c.aaguid,
+    fmt: c.fmt,
+    transports: c.transports,
+    createdAt: c.createdAt.toISOString(),
+    lastUsedAt: c.lastUsedAt?.toISOString() ?? null,
+    counter: c.counter,
+    backupEligible: c.backupEligible,
+    backedUp: c.backedUp,
+    discoverable: c.discoverable ?? null,
+    userVerified: c.userVerified,
+    possiblyCloned: c.possiblyCloned,
+    disabled: c.disabled,
+  };
+}

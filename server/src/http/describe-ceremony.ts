@@ -1,0 +1,41 @@
+import type { FinishAuthenticationResult } from '../ceremonies/finish-authentication.js';
+import type { FinishRegistrationResult } from '../ceremonies/finish-registration.js';
+import { credentialView } from './credential-view.js';
+
+/**
+ * Reply bodies for finished ceremonies. With `debug` (outside production) they include
+ * what the demo's developer panel shows: the decoded facts keygate verified.
+ */
+export function describeRegistration(r: FinishRegistrationResult, debug: boolean) {
+  return {
+    userId: r.userId,
+    credential: credentialView(r.credential),
+    ...(debug
+      ? {
+          debug: {
+            fmt: r.verified.fmt,
+            aaguid: r.verified.aaguid,
+            alg: r.verified.alg,
+            counter: r.verified.counter,
+            flags: { up: r.verified.userPresent, uv: r.verified.userVerified, be: r.verified.backupEligible, bs: r.verified.backedUp },
+            attestationCertificate: r.verified.attestationCertificate ?? null,
+          },
+        }
+      : {}),
+  };
+}
+
+export function describeAuthentication(r: FinishAuthenticationResult, debug: boolean) {
+  return {
+    user: { id: r.user.id, username: r.user.username, displayName: r.user.displayName },
+    credential: credentialView(r.credential),
+    ...(debug
+      ? {
+          debug: {
+            counter: r.verified.newCounter,
+            flags: { up: true, uv: r.verified.userVerified, be: r.verified.backupEligible, bs: r.verified.backedUp },
+          },
+        }
+      : {}),
+  };
+}

@@ -1,0 +1,47 @@
+import { Router } from 'express';
+import type { Deps } from '../../ceremonies/ceremony-deps.js';
+import { listCredentials, removeCredential, renameCredential, requireUser } from '../../ceremonies/manage-credentials.js';
+import { currentSession, signOut } from '../../sessions/session-service.js';
+import { credentialView } from '../credential-view.js';
+import { clearSessionCookie, sessionIdOf } from '../middleware/session-cookie.js';
+import { parseBody } from '../parse-body.js';
+import { renameCredentialRequest } from '../request-schemas.js';
+
+/**
+ * Account API on the session cookie: `GET /account/me`, `GET /account/credentials`,
+ * `PATCH|DELETE /account/credentials/:id`, `POST /session/logout`.
+ */
+export function accountRoutes(deps: Deps): Router {
+  const r = Router();
+  const user = async (req: Parameters<typeof sessionIdOf>[0]) => requireUser(deps, await currentSession(deps, sessionIdOf(req)));
+
+  r.get('/account/me', async (req, res) => {
+    const session = await currentSession(deps, sessionIdOf(req));
+    const u = await requireUser(deps, session);
+    res.json({ status: 'ok', errorMessage: '', user: { id: u.id, username: u.username, displayName: u.displayName }, session: { authenticatedAt: session!.authenticatedAt.toISOString(), userVerified: session!.userVerified, credentialId: session!.credentialId ?? null, expiresAt: session!.expiresAt.toISOString() } });
+  });
+
+  r.get('/account/credentials', async (req, res) => {
+    const creds = await listCredentials(deps, await user(req));
+    res.json({ status: 'ok', errorMessage: '', credentials: creds.map(credentialView) });
+  });
+
+  r.patch('/account/credentials/:id', async (req, res) => {
+    const { name } = parseBody(renameCredentialRequest, req.body);
+    await renameCredential(deps, await user(req), req.params.id as string, name);
+    res.json({ status: 'ok', errorMessage: '' });
+  });
+
+  r.delete('/account/credentials/:id', async (req, res) => {
+    await removeCredential(deps, await user(req), req.params.id as string, req.ip);
+    res.json({ status: 'ok', errorMessage: '' });
+  });
+
+  r.post('/session/logout', async (req, res) => {
+    await signOut(deps, sessionIdOf(req));
+    clearSessionCookie(res, deps.config);
+    res.json({ status: 'ok', errorMessage: '' });
+  });
+
+  return r;
+}

@@ -1,0 +1,20 @@
+import { Router } from 'express';
+import type { Deps } from '../../ceremonies/ceremony-deps.js';
+import { StoreUnavailableError } from '../../errors/keygate-error.js';
+
+/** Ops endpoints: `/healthz` (process is up) and `/readyz` (store reachable, else 503). */
+export function opsRoutes(deps: Deps): Router {
+  const r = Router();
+  r.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  r.get('/readyz', async (_req, res) => {
+    try {
+      await deps.store.ping();
+    } catch (err) {
+      throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError(String(err));
+    }
+    res.json({ status: 'ok', store: deps.store.kind });
+  });
+  return r;
+}

@@ -1,0 +1,41 @@
+import type { Deps } from '../ceremonies/ceremony-deps.js';
+import { randomId } from '../lib/random.js';
+import type { Session } from '../storage/ports.js';
+
+/**
+ * Browser sessions. A session id is 32 random bytes carried in a signed, HttpOnly cookie.
+ * An anonymous session exists only as that id (it keys the pending ceremony); signing in
+ * stores a `Session` record under a NEW id (rotation, against session fixation) and
+ * drops the old one.
+ */
+export function newSessionId(deps: Pick<Deps, 'random'>): string {
+  return randomId(deps.random, 32);
+}
+
+export async function currentSession(deps: Pick<Deps, 'store' | 'clock'>, sessionId: string | undefined): Promise<Session | undefined> {
+  return sessionId === undefined ? undefined : deps.store.sessions.get(sessionId, deps.clock.now());
+}
+
+/** Signs a user in: a new session record under a fresh id; the previous id is invalidated. */
+export async function signIn(
+  deps: Pick<Deps, 'store' | 'clock' | 'random' | 'config'>,
+  previousSessionId: string | undefined,
+  facts: { userId: string; credentialId?: string; userVerified: boolean },
+): Promise<Session> {
+  const now = deps.clock.now();
+  const session: Session = {
+    id: newSessionId(deps),
+    userId: facts.userId,
+    credentialId: facts.credentialId,
+    userVerified: facts.userVerified,
+    authenticatedAt: now,
+    expiresAt: new Date(now.getTime() + deps.config.sessionTtlSeconds * 1000),
+  };
+  await deps.store.sessions.put(session);
+  if (previousSessionId !== undefined) await deps.store.sessions.delete(previousSessionId);
+  return session;
+}
+
+export async function signOut(deps: Pick<Deps, 'store'>, sessionId: string | undefined): Promise<void> {
+  if (sessionId !== undefined) await deps.store.sessions.delete(sessionId);
+}
