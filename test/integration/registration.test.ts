@@ -1,0 +1,216 @@
+/**
+ * Registration over the FIDO2 server API (/attestation/options → /attestation/result),
+ * through the real HTTP app with a software authenticator, on every store.
+ * Each refusal is asserted by its stable `code`, and by what was NOT stored.
+ */
+import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Store } from '../../server/src/storage/ports.js';
+import { createHarness, register, type Harness } from '../helpers/harness.js';
+import { createTestCa, type TestCa } from '../helpers/test-ca.js';
+import { testStores } from '../helpers/test-stores.js';
+
+let ca: TestCa;
+beforeAll(async () => {
+  ca = await createTestCa();
+});
+
+describe.each(testStores().map((f) => [f.name, f] as const))('registration on the %s store', (_name, factory) => {
+  let store: Store;
+  let h: Harness;
+  const setup = async () => {
+    store = await factory.open();
+    h = createHarness(store, { ca });
+    return h;
+  };
+  afterEach(async () => {
+    await store?.close();
+  });
+
+  const userCount = async (username = 'alice') => ((await store.users.findByUsername(username)) ? 1 : 0);
+
+  it.each([
+    ['none', -7],
+    ['packed-self', -7],
+    ['packed-self', -8],
+    ['packed-self', -257],
+    ['packed-full', -7],
+    ['fido-u2f', -7],
+  ] as const)('accepts %s attestation with COSE alg %d and stores the credential', async (attestation, alg) => {
+    await setup();
+    const agent = h.agent();
+    const auth = h.authenticator();
+    const { result, credentialId, options } = await register(agent, auth, { credential: { attestation, alg, transports: ['usb', 'nfc'] } });
+    expect(result.status).toBe(200);
+    expect(result.body).toMatchObject({ status: 'ok', errorMessage: '' });
+    const expectedFmt = attestation === 'none' ? 'none' : attestation === 'fido-u2f' ? 'fido-u2f' : 'packed';
+    expect(result.body.debug.fmt).toBe(expectedFmt);
+    const stored = await store.credentials.findById(credentialId!);
+    expect(stored).toMatchObject({ userId: options.body.user.id, alg, fmt: expectedFmt, transports: ['usb', 'nfc'], counter: 0, possiblyCloned: false, disabled: false });
+    expect(stored!.publicKey.length).toBeGreaterThan(30);
+    expect(stored!.attestationObject.length).toBeGreaterThan(30);
+    expect(stored!.createdAt.toISOString()).toMatch(/^20/);
+    // The new user is created on success and signed in.
+    expect(await store.users.findById(options.body.user.id)).toMatchObject({ username: 'alice', displayName: 'Alice' });
+    const me = await agent.get('/account/me');
+    expect(me.status).toBe(200);
+    expect(me.body.user.username).toBe('alice');
+  });
+
+  it('offers every supported algorithm and honours attestation and authenticatorSelection', async () => {
+    await setup();
+    const res = await h
+      .agent()
+      .post('/attestation/options')
+      .send({ username: 'Alice', displayName: 'A', attestation: 'direct', authenticatorSelection: { authenticatorAttachment: 'platform', residentKey: 'required', userVerification: 'required' } });
+    expect(res.status).toBe(200);
+    const algs = res.body.pubKeyCredParams.map((p: { alg: number }) => p.alg);
+    for (const alg of [-7, -8, -257, -37, -35, -36, -65535]) expect(algs).toContain(alg);
+    expect(res.body.attestation).toBe('direct');
+    expect(res.body.authenticatorSelection).toEqual({ authenticatorAttachment: 'platform', residentKey: 'required', requireResidentKey: true, userVerification: 'required' });
+    expect(res.body.rp).toEqual({ name: 'keygate', id: 'localhost' });
+    expect(res.body.user.name).toBe('alice');
+    expect(res.body.user.id).not.toContain('alice');
+    expect(res.body.excludeCredentials).toEqual([]);
+    // Legacy requireResidentKey alone still asks for a resident key.
+    const legacy = await h.agent().post('/attestation/options').send({ username: 'bob', authenticatorSelection: { requireResidentKey: true } });
+    expect(legacy.body.authenticatorSelection.residentKey).toBe('required');
+    // Nothing is stored by options alone.
+    expect(await userCount()).toBe(0);
+  });
+
+  it('gives each new user a fresh random handle', async () => {
+    await setup();
+    const a = await h.agent().post('/attestation/options').send({ username: 'carol' });
+    const b = await h.agent().post('/attestation/options').send({ username: 'carol' });
+    expect(a.body.user.id).not.toBe(b.body.user.id);
+    expect(Buffer.from(a.body.user.id, 'base64url')).toHaveLength(32);
+  });
+
+  it('lets a signed-in user add a key, sending excludeCredentials with transports', async () => {
+    await setup();
+    const agent = h.agent();
+    const auth = h.authenticator();
+    const first = await register(agent, auth, { credential: { transports: ['usb'] } });
+    const second = await register(agent, h.authenticator(), { credential: { transports: ['nfc'] } });
+    expect(second.options.body.excludeCredentials).toEqual([{ id: first.credentialId, type: 'public-key', transports: ['usb'] }]);
+    expect(second.result.status).toBe(200);
+    expect(second.options.body.user.id).toBe(first.options.body.user.id);
+    expect(await store.credentials.listByUser(first.options.body.user.id)).toHaveLength(2);
+  });
+
+  it('refuses an existing username to anyone not signed in as it (username_taken)', async () => {
+    await setup();
+    await register(h.agent(), h.authenticator());
+    const res = await h.agent().post('/attestation/options').send({ username: ' ALICE ' });
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ status: 'failed', code: 'username_taken' });
+    expect(res.body.errorMessage).not.toBe('');
+  });
+
+  it('refuses a credential id already registered to another user and writes nothing (credential_exists)', async () => {
+    await setup();
+    const first = await register(h.agent(), h.authenticator(), { username: 'alice' });
+    const res = await register(h.agent(), h.authenticator(), { username: 'bob', credential: { credentialId: first.credentialId } });
+    expect(res.result.status).toBe(409);
+    expect(res.result.body.code).toBe('credential_exists');
+    expect(await userCount('bob')).toBe(0);
+    expect((await store.credentials.findById(first.credentialId!))!.userId).toBe(first.options.body.user.id);
+  });
+
+  describe('the challenge', () => {
+    it('is single-use: replaying a successful result is refused (no_pending_ceremony)', async () => {
+      await setup();
+      const agent = h.agent();
+      const { response } = await register(agent, h.authenticator());
+      const replay = await agent.post('/attestation/result').send(response);
+      expect(replay.status).toBe(400);
+      expect(replay.body.code).toBe('no_pending_ceremony');
+    });
+
+    it('is consumed by a failed attempt too', async () => {
+      await setup();
+      const agent = h.agent();
+      const auth = h.authenticator();
+      const options = await agent.post('/attestation/options').send({ username: 'alice' });
+      const bad = await auth.createCredential({ challenge: options.body.challenge, userHandle: options.body.user.id, overrides: { clientData: { origin: 'https://evil.example' } } });
+      expect((await agent.post('/attestation/result').send(bad.response)).body.code).toBe('origin_mismatch');
+      const good = await auth.createCredential({ challenge: options.body.challenge, userHandle: options.body.user.id });
+      const res = await agent.post('/attestation/result').send(good.response);
+      expect(res.body.code).toBe('no_pending_ceremony');
+      expect(await userCount()).toBe(0);
+    });
+
+    it('expires after CHALLENGE_TTL_SECONDS', async () => {
+      await setup();
+      const agent = h.agent();
+      const options = await agent.post('/attestation/options').send({ username: 'alice' });
+      h.clock.advance(h.config.challengeTtlSeconds * 1000 + 1);
+      const { response } = await h.authenticator().createCredential({ challenge: options.body.challenge, userHandle: options.body.user.id });
+      const res = await agent.post('/attestation/result').send(response);
+      expect(res.body.code).toBe('no_pending_ceremony');
+      expect(await userCount()).toBe(0);
+    });
+
+    it('is required: a result with no options before it is refused', async () => {
+      await setup();
+      const { response } = await h.authenticator().createCredential({ challenge: 'AAAA' });
+      const res = await h.agent().post('/attestation/result').send(response);
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('no_pending_ceremony');
+    });
+
+    it('belongs to its session: another session cannot finish it', async () => {
+      await setup();
+      const options = await h.agent().post('/attestation/options').send({ username: 'alice' });
+      const { response } = await h.authenticator().createCredential({ challenge: options.body.challenge, userHandle: options.body.user.id });
+      const res = await h.agent().post('/attestation/result').send(response);
+      expect(res.body.code).toBe('no_pending_ceremony');
+    });
+
+    it('must be the one issued (challenge_mismatch)', async () => {
+      await setup();
+      const res = await register(h.agent(), h.authenticator(), { credential: { overrides: { clientData: { challenge: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } } } });
+      expect(res.result.body.code).toBe('challenge_mismatch');
+    });
+  });
+
+  it.each([
+    ['ceremony_type_mismatch', { overrides: { clientData: { type: 'webauthn.get' } } }],
+    ['origin_mismatch', { overrides: { clientData: { origin: 'http://localhost:4000' } } }],
+    ['rp_id_mismatch', { overrides: { rpId: 'evil.example' } }],
+    ['user_presence_missing', { flags: { up: false } }],
+    ['attestation_invalid', { attestation: 'packed-self', overrides: { signature: 'bogus' } }],
+    ['credential_id_mismatch', { overrides: { id: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', rawId: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } }],
+    ['cross_origin_not_allowed', { overrides: { clientData: { crossOrigin: true, topOrigin: 'https://evil.example' } } }],
+  ] as const)('refuses with %s and stores nothing', async (code, credential) => {
+    await setup();
+    const res = await register(h.agent(), h.authenticator(), { credential: credential as never });
+    expect(res.result.status).toBe(400);
+    expect(res.result.body).toMatchObject({ status: 'failed', code });
+    expect(res.result.body.errorMessage).not.toBe('');
+    expect(res.result.body.detail).toEqual(expect.any(String));
+    expect(await userCount()).toBe(0);
+    expect(await store.credentials.findById(res.credentialId!)).toBeUndefined();
+  });
+
+  it('requires UV when the options asked for it (user_verification_missing), not otherwise', async () => {
+    await setup();
+    const refused = await register(h.agent(), h.authenticator(), { userVerification: 'required', credential: { flags: { uv: false } } });
+    expect(refused.result.body.code).toBe('user_verification_missing');
+    expect(await userCount()).toBe(0);
+    const accepted = await register(h.agent(), h.authenticator(), { userVerification: 'preferred', credential: { flags: { uv: false } } });
+    expect(accepted.result.status).toBe(200);
+    expect((await store.credentials.findById(accepted.credentialId!))!.userVerified).toBe(false);
+  });
+
+  it('records BE/BS, AAGUID and credProps.rk', async () => {
+    await setup();
+    const auth = h.authenticator({ aaguid: '01020304-0506-0708-0102-030405060708' });
+    const res = await register(h.agent(), auth, {
+      credential: { attestation: 'packed-self', flags: { be: true, bs: true }, transports: ['internal', 'hybrid'], clientExtensionResults: { credProps: { rk: true } } },
+    });
+    expect(res.result.status).toBe(200);
+    expect(res.result.body.credential).toMatchObject({ kind: 'synced_passkey', model: 'Chrome virtual authenticator (DevTools)', backupEligible: true, backedUp: true, discoverable: true });
+    expect(await store.credentials.findById(res.credentialId!)).toMatchObject({ aaguid: '01020304-0506-0708-0102-030405060708', backupEligible: true, backedUp: true, discoverable: true });
+  });
+});
