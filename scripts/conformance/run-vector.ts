@@ -1,0 +1,86 @@
+/**
+ * Runs one corpus vector through keygate's own `verifyRegistration` / `verifyAuthentication`
+ * (the code behind the HTTP endpoints) and compares the verdict with the vector's `expect`.
+ * Used by scripts/conformance.ts (`npm run conformance -- <file>`); not run directly.
+ *
+ * Per vector: the vector's `extraTrustAnchorsPEM` are added to the library's roots
+ * (server/src/attestation/trust-anchors.ts, defaults kept) and the clock is pinned to `atTime`
+ * (pin-clock.ts); both are undone afterwards, whatever happens. Any `KeygateError` is a
+ * verdict of "invalid" with its code; any other exception is a crash, which always fails.
+ */
+import { isoBase64URL } from '@simplewebauthn/server/helpers';
+import { addTrustAnchors } from '../../server/src/attestation/trust-anchors.js';
+import { verifyAuthentication } from '../../server/src/ceremonies/verify-authentication-response.js';
+import { verifyRegistration } from '../../server/src/ceremonies/verify-registration-response.js';
+import { KeygateError } from '../../server/src/errors/keygate-error.js';
+import { SUPPORTED_ALGORITHMS } from '../../server/src/policy/algorithms.js';
+import { withPinnedClock } from './pin-clock.js';
+import { runtimeLimitation } from './runtime-limits.js';
+import type { LoadedVector, Vector } from './vectors.js';
+
+export type Outcome =
+  | { verdict: 'valid' }
+  | { verdict: 'invalid'; code: string; errorClass: string; detail?: string }
+  | { verdict: 'crash'; error: string };
+
+export interface VectorResult {
+  id: string;
+  expect?: 'valid' | 'invalid';
+  status: 'passed' | 'failed' | 'skipped';
+  outcome?: Outcome;
+  /** Why it failed without a verdict (malformed vector) or why it was skipped. */
+  reason?: string;
+}
+
+export async function runVector(loaded: LoadedVector): Promise<VectorResult> {
+  const { id, vector, problem } = loaded;
+  if (problem) return { id, status: 'failed', reason: `malformed vector: ${problem}` };
+  const skip = runtimeLimitation(vector);
+  let restoreAnchors: () => void;
+  try {
+    restoreAnchors = addTrustAnchors(vector.extraTrustAnchorsPEM ?? {}, { allowFirstAnchor: true });
+  } catch (err) {
+    return { id, expect: vector.expect, status: 'failed', reason: `malformed vector: ${(err as Error).message}` };
+  }
+  let outcome: Outcome;
+  try {
+    outcome = await withPinnedClock(vector.atTime, () => verify(vector));
+  } catch (err) {
+    outcome = classify(err);
+  } finally {
+    restoreAnchors();
+  }
+  if (skip) return { id, expect: vector.expect, status: 'skipped', outcome, reason: skip };
+  const passed = outcome.verdict === vector.expect; // a crash never equals valid|invalid
+  return { id, expect: vector.expect, status: passed ? 'passed' : 'failed', outcome };
+}
+
+async function verify(v: Vector): Promise<Outcome> {
+  const common = {
+    challenge: v.expectedChallenge,
+    origins: [v.origin],
+    rpId: v.rpID,
+    requireUserVerification: v.requireUserVerification ?? false,
+    requireUserPresence: v.requireUserPresence,
+  };
+  if (v.kind === 'registration') {
+    await verifyRegistration(v.response, {
+      ...common,
+      supportedAlgorithms: SUPPORTED_ALGORITHMS,
+      safetyNetEnforceCts: v.attestationSafetyNetEnforceCTSCheck,
+    });
+  } else {
+    const publicKey = new Uint8Array(isoBase64URL.toBuffer(v.credentialPublicKey)); // shape-checked in vectors.ts
+    await verifyAuthentication(v.response, {
+      ...common,
+      credential: { id: v.response.id, publicKey, counter: v.prevCounter ?? 0 },
+    });
+  }
+  return { verdict: 'valid' };
+}
+
+function classify(err: unknown): Outcome {
+  if (err instanceof KeygateError) return { verdict: 'invalid', code: err.code, errorClass: err.name, detail: err.detail };
+  const e = err as Error;
+  return { verdict: 'crash', error: `${e?.name ?? typeof err}: ${e?.message ?? String(err)}${e?.stack ? `\n${e.stack.split('\n').slice(1, 4).join('\n')}` : ''}` };
+}
