@@ -1,0 +1,243 @@
+/**
+ * Authentication over the FIDO2 server API (/assertion/options → /assertion/result),
+ * through the real HTTP app with a software authenticator, on every store.
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { Store } from '../../server/src/storage/ports.js';
+import { createHarness, register, signIn, type Agent, type Harness } from '../helpers/harness.js';
+import type { SoftAuthenticator } from '../helpers/soft-authenticator.js';
+import { testStores } from '../helpers/test-stores.js';
+
+const OTHER_ID = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+describe.each(testStores().map((f) => [f.name, f] as const))('authentication on the %s store', (_name, factory) => {
+  let store: Store;
+  let h: Harness;
+  afterEach(async () => {
+    await store?.close();
+  });
+
+  /** A store with alice registered on `auth`; returns a fresh (signed-out) agent. */
+  async function withAlice(o: { discoverable?: boolean; counter?: number; username?: string } = {}) {
+    store ??= await factory.open();
+    h ??= createHarness(store);
+    const auth = h.authenticator();
+    const reg = await register(h.agent(), auth, { username: o.username ?? 'alice', credential: { discoverable: o.discoverable, counter: o.counter ?? 0 } });
+    expect(reg.result.status).toBe(200);
+    return { auth, credentialId: reg.credentialId!, userId: reg.options.body.user.id as string, agent: h.agent() };
+  }
+  async function fresh() {
+    store = await factory.open();
+    h = createHarness(store);
+  }
+
+  it('signs in by username: allowCredentials lists the user\'s keys, the counter grows, the session rotates', async () => {
+    await fresh();
+    const { auth, credentialId, agent } = await withAlice();
+    const first = await signIn(agent, auth, { username: 'Alice' });
+    expect(first.options.body.allowCredentials).toEqual([{ id: credentialId, type: 'public-key', transports: ['usb'] }]);
+    expect(first.options.body.rpId).toBe('localhost');
+    expect(first.result.status).toBe(200);
+    expect(first.result.body).toMatchObject({ status: 'ok', errorMessage: '', user: { username: 'alice' }, credential: { id: credentialId, counter: 1 } });
+    const cookie1 = first.result.headers['set-cookie']?.[0];
+    const second = await signIn(agent, auth);
+    expect(second.result.body.credential.counter).toBe(2);
+    const stored = await store.credentials.findById(credentialId);
+    expect(stored!.counter).toBe(2);
+    expect(stored!.lastUsedAt).toBeDefined();
+    expect(second.result.headers['set-cookie']?.[0]).not.toBe(cookie1);
+    expect((await agent.get('/account/me')).body.user.username).toBe('alice');
+  });
+
+  it('rotates the session id on sign-in: the pre-login cookie is not signed in', async () => {
+    await fresh();
+    const { auth } = await withAlice();
+    const agent = h.agent();
+    const options = await agent.post('/assertion/options').send({ username: 'alice' });
+    const preLoginCookie = options.headers['set-cookie']![0]!.split(';')[0]!;
+    const response = await auth.getAssertion({ challenge: options.body.challenge });
+    const res = await agent.post('/assertion/result').send(response);
+    expect(res.status).toBe(200);
+    const postLoginCookie = res.headers['set-cookie']![0]!.split(';')[0]!;
+    expect(postLoginCookie).not.toBe(preLoginCookie);
+    const me = await h.agent().get('/account/me').set('Cookie', preLoginCookie);
+    expect(me.status).toBe(401);
+    expect(me.body.code).toBe('not_signed_in');
+  });
+
+  it('signs in usernameless with a discoverable credential, finding the user by credential id and userHandle', async () => {
+    await fresh();
+    const { auth, userId, agent } = await withAlice({ discoverable: true });
+    const res = await signIn(agent, auth, { username: '' });
+    expect(res.options.body.allowCredentials).toEqual([]);
+    expect(res.result.status).toBe(200);
+    expect(res.result.body.user.id).toBe(userId);
+  });
+
+  it('refuses usernameless sign-in without a userHandle (user_handle_missing)', async () => {
+    await fresh();
+    const { auth, agent } = await withAlice();
+    const res = await signIn(agent, auth, { username: '', assertion: { userHandle: null } });
+    expect(res.result.body.code).toBe('user_handle_missing');
+  });
+
+  it('refuses a userHandle that is not the credential owner (user_handle_mismatch)', async () => {
+    await fresh();
+    const { auth, agent } = await withAlice();
+    const res = await signIn(agent, auth, { assertion: { userHandle: OTHER_ID } });
+    expect(res.result.body.code).toBe('user_handle_mismatch');
+  });
+
+  it('refuses another user\'s credential (credential_not_allowed)', async () => {
+    await fresh();
+    const alice = await withAlice();
+    const bob = await withAlice({ username: 'bob' });
+    const res = await signIn(h.agent(), bob.auth, { username: 'alice', assertion: { credentialId: bob.credentialId } });
+    expect(res.result.status).toBe(403);
+    expect(res.result.body.code).toBe('credential_not_allowed');
+    expect((await store.credentials.findById(alice.credentialId))!.counter).toBe(0);
+  });
+
+  it('refuses an unknown credential id (unknown_credential)', async () => {
+    await fresh();
+    const { auth, agent } = await withAlice();
+    const res = await signIn(agent, auth, { assertion: { overrides: { id: OTHER_ID, rawId: OTHER_ID } } });
+    expect(res.result.status).toBe(400);
+    expect(res.result.body.code).toBe('unknown_credential');
+  });
+
+  it('answers unknown usernames with unknown_user', async () => {
+    await fresh();
+    const res = await h.agent().post('/assertion/options').send({ username: 'nobody' });
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ status: 'failed', code: 'unknown_user' });
+  });
+
+  it.each([
+    ['ceremony_type_mismatch', { overrides: { clientData: { type: 'webauthn.create' } } }],
+    ['challenge_mismatch', { overrides: { clientData: { challenge: OTHER_ID } } }],
+    ['origin_mismatch', { overrides: { clientData: { origin: 'https://evil.example' } } }],
+    ['rp_id_mismatch', { overrides: { rpId: 'evil.example' } }],
+    ['user_presence_missing', { flags: { up: false } }],
+    ['signature_invalid', { overrides: { signature: 'bogus' } }],
+  ] as const)('refuses with %s, consumes the challenge and leaves the counter alone', async (code, assertion) => {
+    await fresh();
+    const { auth, agent, credentialId } = await withAlice();
+    const res = await signIn(agent, auth, { assertion: assertion as never });
+    expect(res.result.status).toBe(400);
+    expect(res.result.body).toMatchObject({ status: 'failed', code });
+    expect((await agent.get('/account/me')).status).toBe(401);
+    expect((await store.credentials.findById(credentialId))!.counter).toBe(0);
+    // The failed attempt used up the challenge: a correct response to it is refused.
+    const retry = await auth.getAssertion({ challenge: res.options.body.challenge });
+    expect((await agent.post('/assertion/result').send(retry)).body.code).toBe('no_pending_ceremony');
+  });
+
+  it('requires UV when asked (user_verification_missing), accepts UP only otherwise', async () => {
+    await fresh();
+    const { auth, agent } = await withAlice();
+    const refused = await signIn(agent, auth, { userVerification: 'required', assertion: { flags: { uv: false } } });
+    expect(refused.result.body.code).toBe('user_verification_missing');
+    const ok = await signIn(agent, auth, { userVerification: 'discouraged', assertion: { flags: { uv: false } } });
+    expect(ok.result.status).toBe(200);
+  });
+
+  describe('the challenge', () => {
+    it('is single-use: replaying a successful assertion is refused', async () => {
+      await fresh();
+      const { auth, agent } = await withAlice();
+      const { response } = await signIn(agent, auth);
+      const replay = await agent.post('/assertion/result').send(response);
+      expect(replay.body.code).toBe('no_pending_ceremony');
+    });
+
+    it('expires', async () => {
+      await fresh();
+      const { auth, agent } = await withAlice();
+      const options = await agent.post('/assertion/options').send({ username: 'alice' });
+      h.clock.advance(h.config.challengeTtlSeconds * 1000 + 1);
+      const res = await agent.post('/assertion/result').send(await auth.getAssertion({ challenge: options.body.challenge }));
+      expect(res.body.code).toBe('no_pending_ceremony');
+    });
+
+    it('is required, and must be of the right ceremony (ceremony_mismatch)', async () => {
+      await fresh();
+      const { auth, agent } = await withAlice();
+      const none = await agent.post('/assertion/result').send(await auth.getAssertion({ challenge: OTHER_ID }));
+      expect(none.body.code).toBe('no_pending_ceremony');
+      const reg = await agent.post('/attestation/options').send({ username: 'zed' });
+      const wrong = await agent.post('/assertion/result').send(await auth.getAssertion({ challenge: reg.body.challenge }));
+      expect(wrong.body.code).toBe('ceremony_mismatch');
+    });
+  });
+
+  describe('the signature counter', () => {
+    it('refuses a regression, flags the credential as possibly cloned and records the event', async () => {
+      await fresh();
+      const { auth, agent, credentialId, userId } = await withAlice({ counter: 5 });
+      expect((await signIn(agent, auth, { assertion: { counter: 8 } })).result.status).toBe(200);
+      const clone = await signIn(h.agent(), auth, { assertion: { counter: 3 } });
+      expect(clone.result.status).toBe(400);
+      expect(clone.result.body.code).toBe('counter_regression');
+      const stored = await store.credentials.findById(credentialId);
+      expect(stored).toMatchObject({ counter: 8, possiblyCloned: true });
+      const events = await store.audit.list({ userId, type: 'credential.possibly_cloned', limit: 10 });
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ credentialId, outcome: 'failure', data: { received: 3, stored: 8 } });
+      // An equal counter is a regression too.
+      expect((await signIn(h.agent(), auth, { assertion: { counter: 8 } })).result.body.code).toBe('counter_regression');
+    });
+
+    it('does not flag anything for an unsigned (forged) low counter', async () => {
+      await fresh();
+      const { auth, agent, credentialId } = await withAlice({ counter: 5 });
+      const res = await signIn(agent, auth, { assertion: { counter: 1, overrides: { signature: 'bogus' } } });
+      expect(res.result.body.code).toBe('signature_invalid');
+      expect((await store.credentials.findById(credentialId))!.possiblyCloned).toBe(false);
+    });
+
+    it('accepts authenticators that always report zero', async () => {
+      await fresh();
+      const { auth, agent } = await withAlice({ counter: 0 });
+      expect((await signIn(agent, auth, { assertion: { counter: 0 } })).result.status).toBe(200);
+      expect((await signIn(agent, auth, { assertion: { counter: 0 } })).result.status).toBe(200);
+    });
+
+    it('lets exactly one of two concurrent assertions with the same counter through', async () => {
+      await fresh();
+      const { auth } = await withAlice();
+      const agents: Agent[] = [h.agent(), h.agent()];
+      const options = await Promise.all(agents.map((a) => a.post('/assertion/options').send({ username: 'alice' })));
+      const responses = await Promise.all(options.map((o) => auth.getAssertion({ challenge: o.body.challenge, counter: 7 })));
+      const results = await Promise.all(agents.map((a, i) => a.post('/assertion/result').send(responses[i])));
+      const statuses = results.map((r) => r.status).sort();
+      expect(statuses[0]).toBe(200);
+      expect(statuses[1]).toBeGreaterThanOrEqual(400);
+      expect(['counter_conflict', 'counter_regression']).toContain(results.find((r) => r.status !== 200)!.body.code);
+    });
+  });
+
+  it('refuses a disabled credential (credential_disabled) and leaves it out of allowCredentials', async () => {
+    await fresh();
+    const { auth, agent, credentialId } = await withAlice();
+    const options = await agent.post('/assertion/options').send({ username: 'alice' });
+    await store.credentials.setDisabled(credentialId, true);
+    const res = await agent.post('/assertion/result').send(await auth.getAssertion({ challenge: options.body.challenge }));
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('credential_disabled');
+    const again = await agent.post('/assertion/options').send({ username: 'alice' });
+    expect(again.body.code).toBe('no_credentials');
+  });
+
+  it('records success and failure in the audit log', async () => {
+    await fresh();
+    const { auth, agent, userId } = await withAlice();
+    await signIn(agent, auth);
+    await signIn(agent, auth, { assertion: { overrides: { signature: 'bogus' } } });
+    const events = await store.audit.list({ userId, limit: 10 });
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['registration.succeeded', 'authentication.succeeded', 'authentication.failed']));
+    expect(events.find((e) => e.type === 'authentication.failed')!.code).toBe('signature_invalid');
+  });
+});
+
+export type { SoftAuthenticator };
