@@ -69,20 +69,20 @@ describe('ceremony results with broken fields', () => {
   }
 
   it.each([
-    ['invalid_base64url', (r: any) => (r.response.attestationObject = 'not base64url!')],
-    ['invalid_base64url', (r: any) => (r.response.clientDataJSON = 'abc=')],
-    ['invalid_base64url', (r: any) => (r.id = 'a+b/c')],
-    ['invalid_request', (r: any) => (r.type = 'private-key')],
-    ['invalid_request', (r: any) => (r.response = null)],
-    ['invalid_request', (r: any) => delete r.response.attestationObject],
-    ['invalid_request', (r: any) => (r.response.transports = 'usb')],
-    ['malformed_attestation_object', (r: any) => (r.response.attestationObject = garbage(64))],
+    ['invalid_base64url', (r: any): void => void (r.response.attestationObject = 'not base64url!')],
+    ['invalid_base64url', (r: any): void => void (r.response.clientDataJSON = 'abc=')],
+    ['invalid_base64url', (r: any): void => void (r.id = 'a+b/c')],
+    ['invalid_request', (r: any): void => void (r.type = 'private-key')],
+    ['invalid_request', (r: any): void => void (r.response = null)],
+    ['invalid_request', (r: any): void => void delete r.response.attestationObject],
+    ['invalid_request', (r: any): void => void (r.response.transports = 'usb')],
+    ['malformed_attestation_object', (r: any): void => void (r.response.attestationObject = garbage(64))],
     // Truncated CBOR: refused either while decoding the map or while parsing the cut authData inside it.
-    ['malformed_attestation_object|malformed_authenticator_data', (r: any) => (r.response.attestationObject = r.response.attestationObject.slice(0, 40))],
-    ['malformed_attestation_object|malformed_authenticator_data', (r: any) => (r.response.attestationObject = r.response.attestationObject.slice(0, 200))],
-    ['malformed_attestation_object', (r: any) => (r.response.attestationObject = 'AAAA')],
-    ['malformed_client_data', (r: any) => (r.response.clientDataJSON = garbage(40))],
-    ['malformed_client_data', (r: any) => (r.response.clientDataJSON = b64url.encode(Buffer.from('{"type":1}')))],
+    ['malformed_attestation_object|malformed_authenticator_data', (r: any): void => void (r.response.attestationObject = r.response.attestationObject.slice(0, 40))],
+    ['malformed_attestation_object|malformed_authenticator_data', (r: any): void => void (r.response.attestationObject = r.response.attestationObject.slice(0, 200))],
+    ['malformed_attestation_object', (r: any): void => void (r.response.attestationObject = 'AAAA')],
+    ['malformed_client_data', (r: any): void => void (r.response.clientDataJSON = garbage(40))],
+    ['malformed_client_data', (r: any): void => void (r.response.clientDataJSON = b64url.encode(Buffer.from('{"type":1}')))],
   ] as const)('registration: %s', async (code, mutate) => {
     const before = (await store.audit.list({ type: 'registration.succeeded', limit: 1000 })).length;
     const res = await attestationWith(mutate);
@@ -93,11 +93,11 @@ describe('ceremony results with broken fields', () => {
   });
 
   it.each([
-    ['malformed_authenticator_data', (r: any) => (r.response.authenticatorData = garbage(10))],
-    ['invalid_base64url', (r: any) => (r.response.signature = '***')],
-    ['invalid_base64url', (r: any) => (r.response.userHandle = '=')],
-    ['signature_invalid', (r: any) => (r.response.signature = garbage(70))],
-    ['invalid_request', (r: any) => (r.response.signature = 17)],
+    ['malformed_authenticator_data', (r: any): void => void (r.response.authenticatorData = garbage(10))],
+    ['invalid_base64url', (r: any): void => void (r.response.signature = '***')],
+    ['invalid_base64url', (r: any): void => void (r.response.userHandle = '=')],
+    ['signature_invalid', (r: any): void => void (r.response.signature = garbage(70))],
+    ['invalid_request', (r: any): void => void (r.response.signature = 17)],
   ] as const)('authentication: %s', async (code, mutate) => {
     const auth = h.authenticator();
     const username = `u${randomBytes(4).toString('hex')}`;

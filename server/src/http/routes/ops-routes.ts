@@ -1,8 +1,9 @@
 import { Router } from 'express';
 import type { Deps } from '../../ceremonies/ceremony-deps.js';
 import { StoreUnavailableError } from '../../errors/keygate-error.js';
+import { openApiDocument } from '../openapi-document.js';
 
-/** Ops endpoints: `/healthz` (process is up) and `/readyz` (store reachable, else 503). */
+/** Ops endpoints: `/healthz` (process is up), `/readyz` (store reachable, else 503), `/openapi.json`. */
 export function opsRoutes(deps: Deps): Router {
   const r = Router();
   r.get('/healthz', (_req, res) => {
@@ -15,6 +16,10 @@ export function opsRoutes(deps: Deps): Router {
       throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError(String(err));
     }
     res.json({ status: 'ok', store: deps.store.kind });
+  });
+  const doc = openApiDocument(deps.config);
+  r.get('/openapi.json', (_req, res) => {
+    res.json(doc);
   });
   return r;
 }

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import type { Config } from '../config/config-schema.js';
+import {
+  authenticationOptionsRequest,
+  authenticationResultRequest,
+  registrationOptionsRequest,
+  registrationResultRequest,
+  renameCredentialRequest,
+} from './request-schemas.js';
+
+/**
+ * The OpenAPI 3.1 description served at `/openapi.json`. Request bodies are generated from
+ * the same zod schemas that validate them, so the document cannot drift from the code.
+ */
+export function openApiDocument(config: Config) {
+  const body = (schema: z.ZodType) => {
+    const { $schema: _drop, ...json } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    return { required: true, content: { 'application/json': { schema: json } } };
+  };
+  const ok = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Ok' } } } });
+  const failures = {
+    '400': { $ref: '#/components/responses/Failed' },
+    '401': { $ref: '#/components/responses/Failed' },
+    '403': { $ref: '#/components/responses/Failed' },
+    '404': { $ref: '#/components/responses/Failed' },
+    '409': { $ref: '#/components/responses/Failed' },
+    '413': { $ref: '#/components/responses/Failed' },
+    '415': { $ref: '#/components/responses/Failed' },
+    '503': { $ref: '#/components/responses/Failed' },
+  };
+  const op = (summary: string, description: string, extra: Record<string, unknown> = {}) => ({ summary, description, responses: { '200': ok(summary), ...failures }, ...extra });
+  const idParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'Credential id (base64url)' }];
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'keygate',
+      version: '0.1.0',
+      description:
+        'WebAuthn/FIDO2 relying party. Ceremony endpoints follow the FIDO Alliance "Server Requirements and Transport Binding Profile". ' +
+        'Every reply carries status "ok"|"failed" and errorMessage; failures add a stable snake_case `code` and, outside production, a developer `detail`.',
+    },
+    servers: config.rpOrigins.map((url) => ({ url })),
+    paths: {
+      '/attestation/options': { post: op('Start a registration', 'Creation options for navigator.credentials.create(). Creates an anonymous session cookie if needed.', { requestBody: body(registrationOptionsRequest) }) },
+      '/attestation/result': { post: op('Finish a registration', 'Verifies the attestation and stores the credential; a new user is signed in.', { requestBody: body(registrationResultRequest) }) },
+      '/assertion/options': { post: op('Start an authentication', 'Request options for navigator.credentials.get(); no username = discoverable credential.', { requestBody: body(authenticationOptionsRequest) }) },
+      '/assertion/result': { post: op('Finish an authentication', 'Verifies the assertion and signs the user in (session rotated).', { requestBody: body(authenticationResultRequest) }) },
+      '/account/me': { get: op('Who am I', 'The signed-in user and session.') },
+      '/account/credentials': { get: op('List my credentials', 'Security keys and passkeys of the signed-in user.') },
+      '/account/credentials/{id}': {
+        patch: op('Rename a credential', 'Renames one of the caller\'s credentials.', { parameters: idParam, requestBody: body(renameCredentialRequest) }),
+        delete: op('Remove a credential', 'Removes one of the caller\'s credentials; never the last one (409 last_credential).', { parameters: idParam }),
+      },
+      '/session/logout': { post: op('Sign out', 'Ends the session and clears the cookie.') },
+      '/healthz': { get: op('Liveness', 'The process is up.') },
+      '/readyz': { get: op('Readiness', 'The store is reachable (503 store_unavailable otherwise).') },
+      '/openapi.json': { get: op('This document', 'OpenAPI 3.1.') },
+    },
+    components: {
+      schemas: {
+        Ok: { type: 'object', required: ['status', 'errorMessage'], properties: { status: { const: 'ok' }, errorMessage: { const: '' } }, additionalProperties: true },
+        Failed: {
+          type: 'object',
+          required: ['status', 'errorMessage', 'code'],
+          properties: {
+            status: { const: 'failed' },
+            errorMessage: { type: 'string', minLength: 1, description: 'Safe to show to the user.' },
+            code: { type: 'string', pattern: '^[a-z_]+$', description: 'Stable machine-readable reason.' },
+            detail: { type: 'string', description: 'Developer detail; omitted in production.' },
+          },
+        },
+      },
+      responses: { Failed: { description: 'Refused; see `code`.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Failed' } } } } },
+      securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'keygate.sid' } },
+    },
+  };
+}
