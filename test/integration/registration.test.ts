@@ -98,6 +98,21 @@ describe.each(testStores().map((f) => [f.name, f] as const))('registration on th
     expect(await store.credentials.listByUser(first.options.body.user.id)).toHaveLength(2);
   });
 
+  it('refuses to add a key when the session ended between options and result (not_signed_in)', async () => {
+    store = await factory.open();
+    h = createHarness(store, { ca, env: { SESSION_TTL_SECONDS: '60' } });
+    const agent = h.agent();
+    const first = await register(agent, h.authenticator());
+    const options = await agent.post('/attestation/options').send({ username: 'alice' });
+    expect(options.status).toBe(200);
+    h.clock.advance(61_000); // the session expires; the challenge (300 s) does not
+    const { response } = await h.authenticator().createCredential({ challenge: options.body.challenge, userHandle: options.body.user.id });
+    const res = await agent.post('/attestation/result').send(response);
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('not_signed_in');
+    expect(await store.credentials.listByUser(first.options.body.user.id)).toHaveLength(1);
+  });
+
   it('refuses an existing username to anyone not signed in as it (username_taken)', async () => {
     await setup();
     await register(h.agent(), h.authenticator());

@@ -1,6 +1,6 @@
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { recordEvent } from '../audit/record-event.js';
-import { ConflictError, KeygateError, NotFoundError } from '../errors/keygate-error.js';
+import { ConflictError, KeygateError, NotFoundError, UnauthorizedError } from '../errors/keygate-error.js';
 import { SUPPORTED_ALGORITHMS } from '../policy/algorithms.js';
 import { credentialKind, credentialKindLabel } from '../policy/credential-kind.js';
 import type { StoredCredential } from '../storage/ports.js';
@@ -22,13 +22,14 @@ export interface FinishRegistrationResult {
  * 1. consume the pending ceremony (single use, on every path);
  * 2. verify the response (ordered checks in verifyRegistration);
  * 3. refuse a credential id already registered to anyone (`credential_exists`);
- * 4. create the user if new (`username_taken` if someone else got there first);
+ * 4. create the user if new (`username_taken` if someone else got there first); for an
+ *    existing user, the session must still be signed in as them (`not_signed_in`);
  * 5. insert the credential; if that loses a race on its id, undo step 4.
  * Nothing is written unless every step succeeds.
  */
 export async function finishRegistration(
   deps: Deps,
-  ctx: { sessionId: string | undefined; ip?: string },
+  ctx: { sessionId: string | undefined; signedInUserId?: string; ip?: string },
   response: RegistrationResponseJSON,
 ): Promise<FinishRegistrationResult> {
   const ceremony = await takeCeremony(deps, ctx.sessionId, 'registration');
@@ -47,6 +48,9 @@ export async function finishRegistration(
     }
     if (ceremony.newUser) {
       await deps.store.users.insert({ id: userId, username: ceremony.username!, displayName: ceremony.displayName!, createdAt: deps.clock.now() });
+    } else if (ctx.signedInUserId !== userId) {
+      // Adding a key to an existing account needs the session to still be signed in as it.
+      throw new UnauthorizedError('not_signed_in', 'Please sign in again to add a security key.', `session is no longer signed in as ${userId}`);
     } else if (!(await deps.store.users.findById(userId))) {
       throw new NotFoundError('unknown_user', 'This account no longer exists.', `user ${userId} was deleted during the ceremony`);
     }

@@ -79,7 +79,9 @@ export const configKeys = {
 type Keys = typeof configKeys;
 
 /** The validated, frozen configuration passed down from `main.ts`. */
-export type Config = { readonly [K in keyof Keys]: Keys[K] extends ConfigKey<infer T> ? T : never } & {
+export type Config = { readonly [K in Exclude<keyof Keys, 'sessionSecret'>]: Keys[K] extends ConfigKey<infer T> ? T : never } & {
+  /** SESSION_SECRET, or one generated for this process. */
+  readonly sessionSecret: string;
   /** true when SESSION_SECRET was not given and one was generated for this process. */
   readonly sessionSecretGenerated: boolean;
 };

@@ -31,7 +31,8 @@ export function fido2Routes(deps: Deps): Router {
   r.post('/attestation/result', async (req, res) => {
     const response = parseBody(registrationResultRequest, req.body);
     const sessionId = sessionIdOf(req);
-    const result = await finishRegistration(deps, { sessionId, ip: req.ip }, withExtensionResults(response));
+    const signedIn = await currentSession(deps, sessionId);
+    const result = await finishRegistration(deps, { sessionId, signedInUserId: signedIn?.userId, ip: req.ip }, withExtensionResults(response));
     if (result.newUser) {
       const session = await signIn(deps, sessionId, { userId: result.userId, credentialId: result.credential.id, userVerified: result.verified.userVerified });
       setSessionCookie(res, deps.config, session.id, session);

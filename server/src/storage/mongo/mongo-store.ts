@@ -32,6 +32,7 @@ export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
   const client = new MongoClient(opts.uri, {
     serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 5000,
     appName: 'keygate',
+    ignoreUndefined: true, // absent optional fields stay absent (the default would store them as null)
   });
   await guard(() => client.connect());
   const db: Db = client.db(opts.dbName);
