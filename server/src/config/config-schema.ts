@@ -52,7 +52,7 @@ export const configKeys = {
   rpOrigins: {
     env: 'RP_ORIGINS',
     doc: 'Comma-separated origins allowed in clientDataJSON.origin; each must be the RP ID or a subdomain of it.',
-    default: (env) => `http://localhost:${env.PORT ?? '3000'}`,
+    default: (env) => `http://localhost:${env.PORT || '3000'}`,
     schema: z
       .string()
       .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))

@@ -126,10 +126,13 @@ function toDoc<T extends { id: string }>(value: T): Doc<T> {
   return { _id: id, ...rest } as Doc<T>;
 }
 
+/** Maps a document back; a `null` field (older writes, other tools) reads as absent, like the memory store. */
 function fromDoc<T extends { id: string }>(doc: Doc<T> | null): T | undefined {
   if (!doc) return undefined;
   const { _id, ...rest } = doc;
-  return { id: _id, ...rest } as unknown as T;
+  const out: Record<string, unknown> = { id: _id };
+  for (const [k, v] of Object.entries(rest)) if (v !== null) out[k] = v;
+  return out as T;
 }
 
 function credentialToDoc(c: StoredCredential): CredentialDoc {

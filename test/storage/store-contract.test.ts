@@ -1,0 +1,676 @@
+/**
+ * The storage contract of server/src/storage/ports.ts, checked as behaviour on every
+ * adapter (memory always; MongoDB when the global setup started the shared test server).
+ * Each test opens a fresh, empty store and closes it. Failures are matched on `code`.
+ */
+import { randomBytes } from 'node:crypto';
+import { types } from 'node:util';
+import { describe, expect, it } from '@jest/globals';
+import { ConflictError, KeygateError } from '../../server/src/errors/keygate-error.js';
+import type { AuditEvent, Ceremony, Session, Store, StoredCredential, User } from '../../server/src/storage/ports.js';
+import { testStores, type StoreFactory } from '../helpers/test-stores.js';
+
+const id = (n = 16): string => randomBytes(n).toString('base64url');
+const T0 = Date.parse('2030-01-01T00:00:00.000Z');
+const at = (ms: number): Date => new Date(T0 + ms);
+
+function newUser(o: Partial<User> = {}): User {
+  const suffix = randomBytes(4).toString('hex');
+  return { id: id(32), username: `user-${suffix}`, displayName: `User ${suffix}`, createdAt: at(0), ...o };
+}
+
+function newCredential(userId: string, o: Partial<StoredCredential> = {}): StoredCredential {
+  return {
+    id: id(),
+    userId,
+    publicKey: new Uint8Array(randomBytes(77)),
+    alg: -7,
+    counter: 5,
+    transports: ['usb', 'nfc'],
+    aaguid: 'cb69481e-8ff7-4039-93ec-0a2729a154a8',
+    fmt: 'packed',
+    attestationObject: new Uint8Array(randomBytes(300)),
+    backupEligible: false,
+    backedUp: false,
+    userVerified: true,
+    discoverable: true,
+    name: 'Security key added 2030-01-01',
+    createdAt: at(0),
+    lastUsedAt: at(500),
+    possiblyCloned: false,
+    disabled: false,
+    ...o,
+  };
+}
+
+function newCeremony(o: Partial<Ceremony> = {}): Ceremony {
+  return {
+    id: id(32),
+    kind: 'registration',
+    challenge: id(32),
+    userVerification: 'preferred',
+    userId: id(32),
+    username: 'alice',
+    displayName: 'Alice',
+    newUser: true,
+    createdAt: at(0),
+    expiresAt: at(300_000),
+    ...o,
+  };
+}
+
+function newSession(o: Partial<Session> = {}): Session {
+  return { id: id(32), userId: id(32), credentialId: id(), userVerified: true, authenticatedAt: at(0), expiresAt: at(3_600_000), ...o };
+}
+
+/** The rejection of `p` (fails the test if it resolves). */
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the operation to reject, but it resolved');
+}
+
+/**
+ * Realm-independent checks: under jest's vm context the memory store's `structuredClone`
+ * returns Dates and Uint8Arrays of the outer realm, so `instanceof` would be misleading.
+ */
+function expectDate(actual: unknown): void {
+  expect(types.isDate(actual)).toBe(true);
+}
+
+function expectBytes(actual: unknown, expected: Uint8Array): void {
+  expect(types.isUint8Array(actual)).toBe(true);
+  expect(Buffer.from(actual as Uint8Array).equals(Buffer.from(expected))).toBe(true);
+}
+
+const stores = testStores().map((f) => [f.name, f] as [string, StoreFactory]);
+
+describe.each(stores)('%s store', (_name, factory) => {
+  /** Runs `fn` on a fresh store and always closes it. */
+  async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
+    const store = await factory.open();
+    try {
+      await fn(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('opens with its kind and answers ping', () =>
+    withStore(async (store) => {
+      expect(store.kind).toBe(factory.name);
+      await expect(store.ping()).resolves.toBeUndefined();
+    }));
+
+  describe('users', () => {
+    it('inserts and finds by id and by username', () =>
+      withStore(async (store) => {
+        const u = newUser();
+        await store.users.insert(u);
+        const byId = await store.users.findById(u.id);
+        expect(byId).toEqual(u);
+        expectDate(byId!.createdAt);
+        expect(byId).not.toHaveProperty('_id');
+        expect(await store.users.findByUsername(u.username)).toEqual(u);
+      }));
+
+    it('returns undefined for unknown ids and usernames', () =>
+      withStore(async (store) => {
+        await store.users.insert(newUser());
+        expect(await store.users.findById(id(32))).toBeUndefined();
+        expect(await store.users.findByUsername('nobody')).toBeUndefined();
+      }));
+
+    it('refuses a duplicate username with ConflictError username_taken and keeps the first record', () =>
+      withStore(async (store) => {
+        const first = newUser({ username: 'alice', displayName: 'First Alice' });
+        await store.users.insert(first);
+        const second = newUser({ username: 'alice', displayName: 'Second Alice', createdAt: at(1000) });
+        const err = await rejection(store.users.insert(second));
+        expect(err).toBeInstanceOf(ConflictError);
+        expect(err).toMatchObject({ code: 'username_taken', status: 409 });
+        expect(await store.users.findByUsername('alice')).toEqual(first);
+        expect(await store.users.findById(second.id)).toBeUndefined();
+        expect(await store.users.findById(first.id)).toEqual(first);
+      }));
+
+    it('deletes: true once, then false; the username becomes free again', () =>
+      withStore(async (store) => {
+        const u = newUser({ username: 'bob' });
+        await store.users.insert(u);
+        expect(await store.users.delete(u.id)).toBe(true);
+        expect(await store.users.findById(u.id)).toBeUndefined();
+        expect(await store.users.findByUsername('bob')).toBeUndefined();
+        expect(await store.users.delete(u.id)).toBe(false);
+        expect(await store.users.delete(id(32))).toBe(false);
+        const again = newUser({ username: 'bob' });
+        await store.users.insert(again);
+        expect(await store.users.findByUsername('bob')).toEqual(again);
+      }));
+  });
+
+  describe('credentials', () => {
+    it('round-trips every field (bytes byte-equal, dates as Date)', () =>
+      withStore(async (store) => {
+        const c = newCredential(id(32), {
+          alg: -257,
+          counter: 4_000_000_000,
+          transports: ['internal', 'hybrid'],
+          fmt: 'tpm',
+          backupEligible: true,
+          backedUp: true,
+          userVerified: false,
+          discoverable: false,
+          possiblyCloned: true,
+          disabled: true,
+        });
+        await store.credentials.insert(c);
+        const got = await store.credentials.findById(c.id);
+        expect(got).toBeDefined();
+        expect(got).not.toHaveProperty('_id');
+        const { publicKey, attestationObject, ...rest } = got!;
+        const { publicKey: pk, attestationObject: ao, ...expected } = c;
+        expect(rest).toEqual(expected);
+        expectBytes(publicKey, pk);
+        expectBytes(attestationObject, ao);
+        expectDate(got!.createdAt);
+        expectDate(got!.lastUsedAt);
+        expect(got!.discoverable).toBe(false);
+      }));
+
+    it('keeps absent optional fields absent (not null)', () =>
+      withStore(async (store) => {
+        // Exactly how finish-registration builds a credential when credProps was not reported.
+        const c = newCredential(id(32), { discoverable: undefined, lastUsedAt: undefined });
+        await store.credentials.insert(c);
+        const got = await store.credentials.findById(c.id);
+        expect(got!.discoverable).toBeUndefined();
+        expect(got!.lastUsedAt).toBeUndefined();
+        const [listed] = await store.credentials.listByUser(c.userId);
+        expect(listed!.discoverable).toBeUndefined();
+        expect(listed!.lastUsedAt).toBeUndefined();
+      }));
+
+    it('round-trips empty byte arrays and empty transports', () =>
+      withStore(async (store) => {
+        const c = newCredential(id(32), { publicKey: new Uint8Array(0), attestationObject: new Uint8Array(0), transports: [] });
+        await store.credentials.insert(c);
+        const got = await store.credentials.findById(c.id);
+        expectBytes(got!.publicKey, new Uint8Array(0));
+        expectBytes(got!.attestationObject, new Uint8Array(0));
+        expect(got!.transports).toEqual([]);
+      }));
+
+    it('stores bytes given as a view into a larger buffer as exactly the viewed bytes', () =>
+      withStore(async (store) => {
+        const backing = new Uint8Array(randomBytes(64));
+        const c = newCredential(id(32), { publicKey: backing.subarray(8, 40) });
+        await store.credentials.insert(c);
+        const got = await store.credentials.findById(c.id);
+        expectBytes(got!.publicKey, backing.slice(8, 40));
+      }));
+
+    it('returns undefined for an unknown id', () =>
+      withStore(async (store) => {
+        expect(await store.credentials.findById(id())).toBeUndefined();
+      }));
+
+    it('refuses a duplicate credential id for the same user with credential_exists', () =>
+      withStore(async (store) => {
+        const userId = id(32);
+        const c = newCredential(userId, { name: 'first' });
+        await store.credentials.insert(c);
+        const err = await rejection(store.credentials.insert({ ...newCredential(userId), id: c.id, name: 'second' }));
+        expect(err).toBeInstanceOf(ConflictError);
+        expect(err).toMatchObject({ code: 'credential_exists', status: 409 });
+        expect((await store.credentials.listByUser(userId)).map((x) => x.name)).toEqual(['first']);
+        expect((await store.credentials.findById(c.id))!.name).toBe('first');
+      }));
+
+    it('refuses a credential id registered to ANOTHER user with credential_exists and writes nothing', () =>
+      withStore(async (store) => {
+        const alice = id(32);
+        const mallory = id(32);
+        const c = newCredential(alice);
+        await store.credentials.insert(c);
+        const err = await rejection(store.credentials.insert(newCredential(mallory, { id: c.id, counter: 0 })));
+        expect(err).toBeInstanceOf(ConflictError);
+        expect(err).toMatchObject({ code: 'credential_exists' });
+        expect(await store.credentials.listByUser(mallory)).toEqual([]);
+        const stored = await store.credentials.findById(c.id);
+        expect(stored!.userId).toBe(alice);
+        expect(stored!.counter).toBe(5);
+        expect(await store.credentials.listByUser(alice)).toHaveLength(1);
+      }));
+
+    it("lists only the user's credentials, oldest first", () =>
+      withStore(async (store) => {
+        const userId = id(32);
+        const other = id(32);
+        // Inserted out of order on purpose.
+        await store.credentials.insert(newCredential(userId, { name: 'middle', createdAt: at(2000) }));
+        await store.credentials.insert(newCredential(other, { name: 'other', createdAt: at(1500) }));
+        await store.credentials.insert(newCredential(userId, { name: 'newest', createdAt: at(3000) }));
+        await store.credentials.insert(newCredential(userId, { name: 'oldest', createdAt: at(1000) }));
+        const list = await store.credentials.listByUser(userId);
+        expect(list.map((c) => c.name)).toEqual(['oldest', 'middle', 'newest']);
+        expect(list.every((c) => c.userId === userId)).toBe(true);
+        expect(list.every((c) => types.isUint8Array(c.publicKey) && types.isDate(c.createdAt))).toBe(true);
+        expect((await store.credentials.listByUser(other)).map((c) => c.name)).toEqual(['other']);
+        expect(await store.credentials.listByUser(id(32))).toEqual([]);
+      }));
+
+    describe('recordUse (compare-and-set)', () => {
+      it('with the current counter: true, and counter, lastUsedAt and backedUp are set', () =>
+        withStore(async (store) => {
+          const c = newCredential(id(32), { counter: 5, backedUp: false, lastUsedAt: undefined });
+          await store.credentials.insert(c);
+          const lastUsedAt = at(60_000);
+          expect(await store.credentials.recordUse(c.id, 5, { counter: 9, lastUsedAt, backedUp: true })).toBe(true);
+          const got = await store.credentials.findById(c.id);
+          expect(got!.counter).toBe(9);
+          expectDate(got!.lastUsedAt);
+          expect(got!.lastUsedAt!.getTime()).toBe(lastUsedAt.getTime());
+          expect(got!.backedUp).toBe(true);
+          // Nothing else changed.
+          const { counter: _a, lastUsedAt: _b, backedUp: _c, publicKey, attestationObject, ...rest } = got!;
+          const { counter: _d, lastUsedAt: _e, backedUp: _f, publicKey: pk, attestationObject: ao, ...expected } = c;
+          expect(rest).toEqual(expected);
+          expectBytes(publicKey, pk);
+          expectBytes(attestationObject, ao);
+        }));
+
+      it('with a stale counter: false, and nothing changes', () =>
+        withStore(async (store) => {
+          const c = newCredential(id(32), { counter: 5 });
+          await store.credentials.insert(c);
+          const before = await store.credentials.findById(c.id);
+          expect(await store.credentials.recordUse(c.id, 4, { counter: 7, lastUsedAt: at(99_000), backedUp: true })).toBe(false);
+          expect(await store.credentials.recordUse(c.id, 6, { counter: 7, lastUsedAt: at(99_000), backedUp: true })).toBe(false);
+          expect(await store.credentials.findById(c.id)).toEqual(before);
+        }));
+
+      it('the second use with the same expected counter loses', () =>
+        withStore(async (store) => {
+          const c = newCredential(id(32), { counter: 5 });
+          await store.credentials.insert(c);
+          expect(await store.credentials.recordUse(c.id, 5, { counter: 6, lastUsedAt: at(1), backedUp: false })).toBe(true);
+          expect(await store.credentials.recordUse(c.id, 5, { counter: 7, lastUsedAt: at(2), backedUp: false })).toBe(false);
+          expect((await store.credentials.findById(c.id))!.counter).toBe(6);
+          expect(await store.credentials.recordUse(c.id, 6, { counter: 7, lastUsedAt: at(3), backedUp: false })).toBe(true);
+        }));
+
+      it('false for an unknown id', () =>
+        withStore(async (store) => {
+          expect(await store.credentials.recordUse(id(), 0, { counter: 1, lastUsedAt: at(1), backedUp: false })).toBe(false);
+        }));
+
+      it('of 20 concurrent callers with the same expected counter exactly one wins', () =>
+        withStore(async (store) => {
+          const c = newCredential(id(32), { counter: 5 });
+          await store.credentials.insert(c);
+          const results = await Promise.all(
+            Array.from({ length: 20 }, (_, i) => store.credentials.recordUse(c.id, 5, { counter: 6 + i, lastUsedAt: at(i), backedUp: false })),
+          );
+          expect(results.filter(Boolean)).toHaveLength(1);
+          const winner = results.indexOf(true);
+          expect((await store.credentials.findById(c.id))!.counter).toBe(6 + winner);
+        }));
+    });
+
+    it('markPossiblyCloned: true and flagged; false for an unknown id', () =>
+      withStore(async (store) => {
+        const c = newCredential(id(32), { possiblyCloned: false });
+        await store.credentials.insert(c);
+        expect(await store.credentials.markPossiblyCloned(c.id)).toBe(true);
+        expect((await store.credentials.findById(c.id))!.possiblyCloned).toBe(true);
+        expect(await store.credentials.markPossiblyCloned(id())).toBe(false);
+        expect(await store.credentials.findById(c.id)).toMatchObject({ disabled: false, counter: 5 });
+      }));
+
+    it('setDisabled: toggles both ways; false for an unknown id', () =>
+      withStore(async (store) => {
+        const c = newCredential(id(32), { disabled: false });
+        await store.credentials.insert(c);
+        expect(await store.credentials.setDisabled(c.id, true)).toBe(true);
+        expect((await store.credentials.findById(c.id))!.disabled).toBe(true);
+        expect(await store.credentials.setDisabled(c.id, false)).toBe(true);
+        expect((await store.credentials.findById(c.id))!.disabled).toBe(false);
+        expect(await store.credentials.setDisabled(id(), true)).toBe(false);
+      }));
+
+    it("rename: the owner's credential only; false and unchanged for others' or unknown ids", () =>
+      withStore(async (store) => {
+        const owner = id(32);
+        const c = newCredential(owner, { name: 'old name' });
+        await store.credentials.insert(c);
+        expect(await store.credentials.rename(c.id, id(32), 'hijacked')).toBe(false);
+        expect((await store.credentials.findById(c.id))!.name).toBe('old name');
+        expect(await store.credentials.rename(id(), owner, 'nothing')).toBe(false);
+        expect(await store.credentials.rename(c.id, owner, 'My YubiKey')).toBe(true);
+        expect((await store.credentials.findById(c.id))!.name).toBe('My YubiKey');
+      }));
+
+    it("delete: the owner's credential only; false and still there for others' or unknown ids", () =>
+      withStore(async (store) => {
+        const owner = id(32);
+        const c = newCredential(owner);
+        const keep = newCredential(owner, { createdAt: at(10) });
+        await store.credentials.insert(c);
+        await store.credentials.insert(keep);
+        expect(await store.credentials.delete(c.id, id(32))).toBe(false);
+        expect(await store.credentials.findById(c.id)).toBeDefined();
+        expect(await store.credentials.delete(id(), owner)).toBe(false);
+        expect(await store.credentials.delete(c.id, owner)).toBe(true);
+        expect(await store.credentials.findById(c.id)).toBeUndefined();
+        expect((await store.credentials.listByUser(owner)).map((x) => x.id)).toEqual([keep.id]);
+        expect(await store.credentials.delete(c.id, owner)).toBe(false);
+      }));
+
+    it('a deleted credential id can be registered again', () =>
+      withStore(async (store) => {
+        const c = newCredential(id(32));
+        await store.credentials.insert(c);
+        expect(await store.credentials.delete(c.id, c.userId)).toBe(true);
+        await store.credentials.insert({ ...c, name: 'again' });
+        expect((await store.credentials.findById(c.id))!.name).toBe('again');
+      }));
+  });
+
+  describe('ceremonies', () => {
+    it('put then take returns it once; a second take is undefined', () =>
+      withStore(async (store) => {
+        const c = newCeremony();
+        await store.ceremonies.put(c);
+        const taken = await store.ceremonies.take(c.id, at(1000));
+        expect(taken).toEqual(c);
+        expect(taken).not.toHaveProperty('_id');
+        expectDate(taken!.expiresAt);
+        expectDate(taken!.createdAt);
+        expect(await store.ceremonies.take(c.id, at(1000))).toBeUndefined();
+      }));
+
+    it('round-trips an authentication ceremony with its optional fields absent (not null)', () =>
+      withStore(async (store) => {
+        // Exactly how start-authentication stores a usernameless ceremony.
+        const c = newCeremony({ kind: 'authentication', userId: undefined, username: undefined, displayName: undefined, newUser: undefined, allowCredentialIds: undefined });
+        await store.ceremonies.put(c);
+        const taken = await store.ceremonies.take(c.id, at(1));
+        expect(taken).toEqual(c);
+        expect(taken!.userId).toBeUndefined();
+        expect(taken!.allowCredentialIds).toBeUndefined();
+        expect(taken!.newUser).toBeUndefined();
+      }));
+
+    it('round-trips allowCredentialIds', () =>
+      withStore(async (store) => {
+        const c = newCeremony({ kind: 'authentication', allowCredentialIds: [id(), id()], userVerification: 'required' });
+        await store.ceremonies.put(c);
+        expect(await store.ceremonies.take(c.id, at(1))).toEqual(c);
+      }));
+
+    it('take for an unknown id is undefined', () =>
+      withStore(async (store) => {
+        await store.ceremonies.put(newCeremony());
+        expect(await store.ceremonies.take(id(32), at(1))).toBeUndefined();
+      }));
+
+    it('take at or after expiresAt is undefined', () =>
+      withStore(async (store) => {
+        const exactly = newCeremony({ expiresAt: at(300_000) });
+        const after = newCeremony({ expiresAt: at(300_000) });
+        const before = newCeremony({ expiresAt: at(300_000) });
+        await store.ceremonies.put(exactly);
+        await store.ceremonies.put(after);
+        await store.ceremonies.put(before);
+        expect(await store.ceremonies.take(exactly.id, at(300_000))).toBeUndefined();
+        expect(await store.ceremonies.take(after.id, at(300_001))).toBeUndefined();
+        expect(await store.ceremonies.take(before.id, at(299_999))).toEqual(before);
+        // An expired ceremony never comes back, whatever clock a later caller passes.
+        expect(await store.ceremonies.take(exactly.id, at(300_000))).toBeUndefined();
+      }));
+
+    it('put for the same id replaces the earlier ceremony', () =>
+      withStore(async (store) => {
+        const sessionId = id(32);
+        const first = newCeremony({ id: sessionId, kind: 'registration', challenge: 'first-challenge' });
+        const second = newCeremony({ id: sessionId, kind: 'authentication', challenge: 'second-challenge', userId: undefined, username: undefined, displayName: undefined, newUser: undefined });
+        await store.ceremonies.put(first);
+        await store.ceremonies.put(second);
+        const taken = await store.ceremonies.take(sessionId, at(1));
+        expect(taken).toEqual(second);
+        expect(taken!.username).toBeUndefined();
+        expect(await store.ceremonies.take(sessionId, at(1))).toBeUndefined();
+      }));
+
+    it('of 10 concurrent takes exactly one gets the ceremony', () =>
+      withStore(async (store) => {
+        const c = newCeremony();
+        await store.ceremonies.put(c);
+        const results = await Promise.all(Array.from({ length: 10 }, () => store.ceremonies.take(c.id, at(1))));
+        const got = results.filter((r) => r !== undefined);
+        expect(got).toHaveLength(1);
+        expect(got[0]).toEqual(c);
+      }));
+
+    it("sessions' ceremonies are independent", () =>
+      withStore(async (store) => {
+        const a = newCeremony();
+        const b = newCeremony();
+        await store.ceremonies.put(a);
+        await store.ceremonies.put(b);
+        expect(await store.ceremonies.take(a.id, at(1))).toEqual(a);
+        expect(await store.ceremonies.take(b.id, at(1))).toEqual(b);
+      }));
+  });
+
+  describe('sessions', () => {
+    it('put then get before expiry', () =>
+      withStore(async (store) => {
+        const s = newSession();
+        await store.sessions.put(s);
+        const got = await store.sessions.get(s.id, at(1000));
+        expect(got).toEqual(s);
+        expect(got).not.toHaveProperty('_id');
+        expectDate(got!.expiresAt);
+        expectDate(got!.authenticatedAt);
+        expect(await store.sessions.get(s.id, at(3_599_999))).toEqual(s);
+        expect(await store.sessions.get(id(32), at(1000))).toBeUndefined();
+      }));
+
+    it('keeps an absent credentialId absent (not null)', () =>
+      withStore(async (store) => {
+        const s = newSession({ credentialId: undefined, userVerified: false });
+        await store.sessions.put(s);
+        const got = await store.sessions.get(s.id, at(1));
+        expect(got).toEqual(s);
+        expect(got!.credentialId).toBeUndefined();
+      }));
+
+    it('get at or after expiresAt is undefined', () =>
+      withStore(async (store) => {
+        const s = newSession({ expiresAt: at(3_600_000) });
+        await store.sessions.put(s);
+        expect(await store.sessions.get(s.id, at(3_600_000))).toBeUndefined();
+        expect(await store.sessions.get(s.id, at(3_600_001))).toBeUndefined();
+        expect(await store.sessions.get(s.id, at(7_200_000))).toBeUndefined();
+      }));
+
+    it('delete: true once, then false; deleted sessions are gone', () =>
+      withStore(async (store) => {
+        const s = newSession();
+        const other = newSession();
+        await store.sessions.put(s);
+        await store.sessions.put(other);
+        expect(await store.sessions.delete(s.id)).toBe(true);
+        expect(await store.sessions.get(s.id, at(1))).toBeUndefined();
+        expect(await store.sessions.delete(s.id)).toBe(false);
+        expect(await store.sessions.delete(id(32))).toBe(false);
+        expect(await store.sessions.get(other.id, at(1))).toEqual(other);
+      }));
+  });
+
+  describe('audit', () => {
+    const events = (alice: string, bob: string): AuditEvent[] => [
+      { type: 'registration.succeeded', at: at(1000), outcome: 'success', userId: alice, credentialId: 'c1', ip: '127.0.0.1', data: { fmt: 'packed', aaguid: 'x' } },
+      { type: 'authentication.failed', at: at(2000), outcome: 'failure', userId: alice, credentialId: 'c1', code: 'bad_signature', data: { detail: 'nope' } },
+      { type: 'registration.succeeded', at: at(3000), outcome: 'success', userId: bob, credentialId: 'c2' },
+      { type: 'authentication.succeeded', at: at(4000), outcome: 'success', userId: alice, credentialId: 'c1', data: { userVerified: true } },
+      { type: 'authentication.failed', at: at(5000), outcome: 'failure', credentialId: 'unknown', code: 'unknown_credential' },
+    ];
+
+    it('lists newest first and round-trips every field', () =>
+      withStore(async (store) => {
+        const alice = id(32);
+        const bob = id(32);
+        const all = events(alice, bob);
+        for (const e of all) await store.audit.append(e);
+        const listed = await store.audit.list({ limit: 100 });
+        expect(listed).toEqual([...all].reverse());
+        for (const e of listed) {
+          expect(e).not.toHaveProperty('_id');
+          expectDate(e.at);
+        }
+        // Absent optional fields stay absent.
+        expect(listed[0]!.userId).toBeUndefined();
+        expect(listed[0]!.data).toBeUndefined();
+        expect(listed[2]!.code).toBeUndefined();
+      }));
+
+    it('filters by userId, by type and by both', () =>
+      withStore(async (store) => {
+        const alice = id(32);
+        const bob = id(32);
+        for (const e of events(alice, bob)) await store.audit.append(e);
+        expect((await store.audit.list({ userId: alice, limit: 100 })).map((e) => e.at.getTime() - T0)).toEqual([4000, 2000, 1000]);
+        expect((await store.audit.list({ userId: bob, limit: 100 })).map((e) => e.type)).toEqual(['registration.succeeded']);
+        expect((await store.audit.list({ type: 'authentication.failed', limit: 100 })).map((e) => e.at.getTime() - T0)).toEqual([5000, 2000]);
+        expect((await store.audit.list({ userId: alice, type: 'registration.succeeded', limit: 100 })).map((e) => e.credentialId)).toEqual(['c1']);
+        expect(await store.audit.list({ userId: id(32), limit: 100 })).toEqual([]);
+        expect(await store.audit.list({ type: 'nothing.happened', limit: 100 })).toEqual([]);
+      }));
+
+    it('limit keeps the newest', () =>
+      withStore(async (store) => {
+        const alice = id(32);
+        for (const e of events(alice, id(32))) await store.audit.append(e);
+        expect((await store.audit.list({ limit: 2 })).map((e) => e.at.getTime() - T0)).toEqual([5000, 4000]);
+        expect((await store.audit.list({ limit: 1, userId: alice })).map((e) => e.at.getTime() - T0)).toEqual([4000]);
+        expect((await store.audit.list({ limit: 1, type: 'authentication.failed' })).map((e) => e.at.getTime() - T0)).toEqual([5000]);
+      }));
+  });
+
+  describe('copy semantics', () => {
+    it('users: mutating the inserted or a returned object does not change the store', () =>
+      withStore(async (store) => {
+        const u = newUser({ username: 'carol', displayName: 'Carol' });
+        const original = structuredClone(u);
+        await store.users.insert(u);
+        u.displayName = 'Mutated';
+        u.createdAt.setTime(0);
+        const got = await store.users.findById(original.id);
+        expect(got).toEqual(original);
+        got!.displayName = 'Mutated again';
+        got!.createdAt.setTime(1);
+        expect(await store.users.findByUsername('carol')).toEqual(original);
+      }));
+
+    it('credentials: mutating the inserted or a returned object (bytes, arrays, dates) does not change the store', () =>
+      withStore(async (store) => {
+        const c = newCredential(id(32));
+        const original = structuredClone(c);
+        await store.credentials.insert(c);
+        c.publicKey.fill(0);
+        c.attestationObject.fill(0);
+        c.transports.push('ble');
+        c.createdAt.setTime(0);
+        c.name = 'mutated';
+        const check = async () => {
+          const got = await store.credentials.findById(original.id);
+          const { publicKey, attestationObject, ...rest } = got!;
+          const { publicKey: pk, attestationObject: ao, ...expected } = original;
+          expect(rest).toEqual(expected);
+          expectBytes(publicKey, pk);
+          expectBytes(attestationObject, ao);
+          return got!;
+        };
+        const got = await check();
+        got.publicKey.fill(1);
+        got.attestationObject.fill(1);
+        got.transports.length = 0;
+        got.lastUsedAt!.setTime(0);
+        got.counter = 1000;
+        await check();
+        const [listed] = await store.credentials.listByUser(original.userId);
+        listed!.publicKey.fill(2);
+        listed!.transports.push('hybrid');
+        listed!.createdAt.setTime(5);
+        await check();
+      }));
+
+    it('recordUse: mutating the update afterwards does not change the store', () =>
+      withStore(async (store) => {
+        const c = newCredential(id(32), { counter: 5 });
+        await store.credentials.insert(c);
+        const update = { counter: 6, lastUsedAt: at(42_000), backedUp: false };
+        expect(await store.credentials.recordUse(c.id, 5, update)).toBe(true);
+        update.lastUsedAt.setTime(0);
+        update.counter = 99;
+        const got = await store.credentials.findById(c.id);
+        expect(got!.lastUsedAt!.getTime()).toBe(T0 + 42_000);
+        expect(got!.counter).toBe(6);
+      }));
+
+    it('ceremonies: mutating the object after put does not change what take returns', () =>
+      withStore(async (store) => {
+        const c = newCeremony({ kind: 'authentication', allowCredentialIds: ['a', 'b'] });
+        const original = structuredClone(c);
+        await store.ceremonies.put(c);
+        c.challenge = 'mutated';
+        c.allowCredentialIds!.push('c');
+        c.expiresAt.setTime(0);
+        expect(await store.ceremonies.take(original.id, at(1))).toEqual(original);
+      }));
+
+    it('sessions: mutating the put or a returned object does not change the store', () =>
+      withStore(async (store) => {
+        const s = newSession();
+        const original = structuredClone(s);
+        await store.sessions.put(s);
+        s.userId = 'mutated';
+        s.expiresAt.setTime(T0 + 10);
+        const got = await store.sessions.get(original.id, at(1000));
+        expect(got).toEqual(original);
+        got!.userId = 'mutated again';
+        got!.expiresAt.setTime(0);
+        expect(await store.sessions.get(original.id, at(1000))).toEqual(original);
+      }));
+
+    it('audit: mutating the appended or a returned event does not change the store', () =>
+      withStore(async (store) => {
+        const e: AuditEvent = { type: 'credential.renamed', at: at(1), outcome: 'success', userId: 'u', data: { name: 'old', nested: { list: [1, 2] } } };
+        const original = structuredClone(e);
+        await store.audit.append(e);
+        e.type = 'mutated';
+        (e.data!.nested as { list: number[] }).list.push(3);
+        e.at.setTime(0);
+        const [got] = await store.audit.list({ limit: 10 });
+        expect(got).toEqual(original);
+        got!.data!.name = 'mutated';
+        got!.at.setTime(0);
+        expect(await store.audit.list({ limit: 10 })).toEqual([original]);
+      }));
+  });
+
+  it('errors are KeygateErrors with stable codes, not driver errors', () =>
+    withStore(async (store) => {
+      const u = newUser();
+      await store.users.insert(u);
+      const err = await rejection(store.users.insert({ ...newUser(), username: u.username }));
+      expect(err).toBeInstanceOf(KeygateError);
+      expect((err as KeygateError).code).toBe('username_taken');
+    }));
+});

@@ -1,0 +1,200 @@
+/**
+ * loadConfig: defaults, every key overridable, every bad value refused at start-up with a
+ * TypeError whose message starts with the offending environment variable, and a frozen result.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { configKeys } from '../../server/src/config/config-schema.js';
+import { loadConfig } from '../../server/src/config/load-config.js';
+import { silentLogger } from '../../server/src/lib/logger.js';
+import { openStore } from '../../server/src/storage/open-store.js';
+
+const SECRET = 'a-very-long-session-secret-of-40-chars!!';
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  RP_ID: 'example.com',
+  RP_ORIGINS: 'https://example.com',
+  MONGODB_URI: 'mongodb://db.internal:27017',
+  SESSION_SECRET: SECRET,
+};
+
+/** The TypeError loadConfig throws for `env` (fails the test if it does not throw). */
+function configError(env: Record<string, string | undefined>): TypeError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(TypeError);
+    return err as TypeError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig defaults', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    const c = loadConfig({});
+    expect(c.nodeEnv).toBe('development');
+    expect(c.port).toBe(3000);
+    expect(c.host).toBeUndefined();
+    expect(c.rpId).toBe('localhost');
+    expect(c.rpName).toBe('keygate');
+    expect(c.rpOrigins).toEqual(['http://localhost:3000']);
+    expect(c.mongodbUri).toBeUndefined();
+    expect(c.mongodbDb).toBe('keygate');
+    expect(c.sessionTtlSeconds).toBe(43200);
+    expect(c.challengeTtlSeconds).toBe(300);
+    expect(c.bodyLimit).toBe('64kb');
+    expect(c.trustProxy).toBe('false');
+    expect(c.logLevel).toBe('info');
+  });
+
+  it('derives the default RP_ORIGINS from PORT', () => {
+    const c = loadConfig({ PORT: '8443' });
+    expect(c.port).toBe(8443);
+    expect(c.rpOrigins).toEqual(['http://localhost:8443']);
+  });
+
+  it('generates a session secret when none is given, and flags it', () => {
+    const a = loadConfig({});
+    const b = loadConfig({});
+    expect(a.sessionSecretGenerated).toBe(true);
+    expect(typeof a.sessionSecret).toBe('string');
+    expect(a.sessionSecret.length).toBeGreaterThanOrEqual(32);
+    expect(b.sessionSecret).not.toBe(a.sessionSecret);
+  });
+
+  it('a given SESSION_SECRET is used and not flagged as generated', () => {
+    const c = loadConfig({ SESSION_SECRET: SECRET });
+    expect(c.sessionSecret).toBe(SECRET);
+    expect(c.sessionSecretGenerated).toBe(false);
+  });
+
+  // Regression: the derived origin once used `env.PORT ?? '3000'`, so PORT='' gave "http://localhost:".
+  it('treats an empty PORT as unset, also for the derived RP_ORIGINS', () => {
+    const c = loadConfig({ PORT: '' });
+    expect(c.port).toBe(3000);
+    expect(c.rpOrigins).toEqual(['http://localhost:3000']);
+  });
+
+  it('opens the memory store when MONGODB_URI is unset', async () => {
+    const store = await openStore(loadConfig({}), silentLogger);
+    try {
+      expect(store.kind).toBe('memory');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('treats an empty variable as unset', () => {
+    const c = loadConfig({ RP_ID: '', MONGODB_URI: '', SESSION_SECRET: '', LOG_LEVEL: '' });
+    expect(c.rpId).toBe('localhost');
+    expect(c.mongodbUri).toBeUndefined();
+    expect(c.sessionSecretGenerated).toBe(true);
+    expect(c.logLevel).toBe('info');
+  });
+});
+
+describe('loadConfig overrides', () => {
+  // One valid non-default value per key; the last test checks this table covers the schema.
+  const overrides: [key: keyof typeof configKeys, env: Record<string, string>, expected: unknown][] = [
+    ['nodeEnv', { NODE_ENV: 'test' }, 'test'],
+    ['port', { PORT: '8080' }, 8080],
+    ['host', { HOST: '127.0.0.1' }, '127.0.0.1'],
+    ['rpId', { RP_ID: 'example.com', RP_ORIGINS: 'https://example.com' }, 'example.com'],
+    ['rpName', { RP_NAME: 'Example Corp' }, 'Example Corp'],
+    ['rpOrigins', { RP_ID: 'example.com', RP_ORIGINS: 'https://example.com, https://login.example.com:8443' }, ['https://example.com', 'https://login.example.com:8443']],
+    ['mongodbUri', { MONGODB_URI: 'mongodb+srv://user:pw@cluster0.example.net/?retryWrites=true' }, 'mongodb+srv://user:pw@cluster0.example.net/?retryWrites=true'],
+    ['mongodbDb', { MONGODB_DB: 'keygate_prod-1' }, 'keygate_prod-1'],
+    ['sessionSecret', { SESSION_SECRET: SECRET }, SECRET],
+    ['sessionTtlSeconds', { SESSION_TTL_SECONDS: '600' }, 600],
+    ['challengeTtlSeconds', { CHALLENGE_TTL_SECONDS: '3600' }, 3600],
+    ['bodyLimit', { BODY_LIMIT: '1mb' }, '1mb'],
+    ['trustProxy', { TRUST_PROXY: '1' }, '1'],
+    ['logLevel', { LOG_LEVEL: 'debug' }, 'debug'],
+  ];
+
+  it.each(overrides)('%s can be overridden', (key, env, expected) => {
+    expect(loadConfig(env)[key]).toEqual(expected);
+  });
+
+  it('every key of the schema is covered above', () => {
+    expect(new Set(overrides.map(([k]) => k))).toEqual(new Set(Object.keys(configKeys)));
+  });
+
+  it('accepts a complete production configuration', () => {
+    const c = loadConfig(PRODUCTION);
+    expect(c.nodeEnv).toBe('production');
+    expect(c.mongodbUri).toBe('mongodb://db.internal:27017');
+    expect(c.sessionSecretGenerated).toBe(false);
+  });
+
+  it('accepts RP_ORIGINS on a subdomain of RP_ID', () => {
+    expect(loadConfig({ RP_ID: 'example.com', RP_ORIGINS: 'https://auth.login.example.com' }).rpOrigins).toEqual(['https://auth.login.example.com']);
+  });
+});
+
+describe('loadConfig refuses bad values with a TypeError naming the variable first', () => {
+  const bad: [what: string, key: string, env: Record<string, string>][] = [
+    ['PORT not a number', 'PORT', { PORT: 'abc' }],
+    ['PORT above 65535', 'PORT', { PORT: '70000' }],
+    ['PORT zero', 'PORT', { PORT: '0' }],
+    ['PORT not an integer', 'PORT', { PORT: '80.5' }],
+    ['NODE_ENV unknown', 'NODE_ENV', { NODE_ENV: 'staging' }],
+    ['RP_ID with a scheme', 'RP_ID', { RP_ID: 'https://example.com' }],
+    ['RP_ID with a port', 'RP_ID', { RP_ID: 'example.com:443' }],
+    ['RP_ID with a path', 'RP_ID', { RP_ID: 'example.com/login' }],
+    ['RP_ID upper-case', 'RP_ID', { RP_ID: 'Example.com' }],
+    ['RP_NAME too long', 'RP_NAME', { RP_NAME: 'x'.repeat(65) }],
+    ['RP_ORIGINS with a path', 'RP_ORIGINS', { RP_ORIGINS: 'http://localhost:3000/login' }],
+    ['RP_ORIGINS with a trailing slash', 'RP_ORIGINS', { RP_ORIGINS: 'http://localhost:3000/' }],
+    ['RP_ORIGINS not http(s)', 'RP_ORIGINS', { RP_ORIGINS: 'ftp://localhost' }],
+    ['RP_ORIGINS not a URL', 'RP_ORIGINS', { RP_ORIGINS: 'localhost:3000' }],
+    ['RP_ORIGINS empty list', 'RP_ORIGINS', { RP_ORIGINS: ' , ' }],
+    ['RP_ORIGINS not on RP_ID', 'RP_ORIGINS', { RP_ID: 'example.com', RP_ORIGINS: 'https://evil.com' }],
+    ['RP_ORIGINS on a look-alike of RP_ID', 'RP_ORIGINS', { RP_ID: 'example.com', RP_ORIGINS: 'https://badexample.com' }],
+    ['RP_ORIGINS with one bad entry', 'RP_ORIGINS', { RP_ID: 'example.com', RP_ORIGINS: 'https://example.com,https://example.org' }],
+    ['RP_ORIGINS default not on RP_ID', 'RP_ORIGINS', { RP_ID: 'example.com' }],
+    ['MONGODB_URI not mongodb://', 'MONGODB_URI', { MONGODB_URI: 'http://db.internal:27017' }],
+    ['MONGODB_URI a bare host', 'MONGODB_URI', { MONGODB_URI: 'db.internal:27017' }],
+    ['MONGODB_DB with a dot', 'MONGODB_DB', { MONGODB_DB: 'key.gate' }],
+    ['SESSION_SECRET too short', 'SESSION_SECRET', { SESSION_SECRET: 'x'.repeat(31) }],
+    ['SESSION_TTL_SECONDS zero', 'SESSION_TTL_SECONDS', { SESSION_TTL_SECONDS: '0' }],
+    ['CHALLENGE_TTL_SECONDS above 3600', 'CHALLENGE_TTL_SECONDS', { CHALLENGE_TTL_SECONDS: '3601' }],
+    ['BODY_LIMIT not a size', 'BODY_LIMIT', { BODY_LIMIT: 'lots' }],
+    ['LOG_LEVEL unknown', 'LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
+    ['production without MONGODB_URI', 'MONGODB_URI', { ...PRODUCTION, MONGODB_URI: '' }],
+    ['production without SESSION_SECRET', 'SESSION_SECRET', { ...PRODUCTION, SESSION_SECRET: '' }],
+    ['production with an http origin', 'RP_ORIGINS', { ...PRODUCTION, RP_ORIGINS: 'http://example.com' }],
+    ['production with one http origin among https', 'RP_ORIGINS', { ...PRODUCTION, RP_ORIGINS: 'https://example.com,http://login.example.com' }],
+  ];
+
+  it.each(bad)('%s', (_what, key, env) => {
+    const err = configError(env);
+    expect(err.message.startsWith(`${key} `)).toBe(true);
+  });
+
+  it('production with neither MONGODB_URI nor SESSION_SECRET is refused', () => {
+    const err = configError({ NODE_ENV: 'production', RP_ID: 'example.com', RP_ORIGINS: 'https://example.com' });
+    expect(err.message).toMatch(/^(MONGODB_URI|SESSION_SECRET) /);
+  });
+});
+
+describe('loadConfig result', () => {
+  it('is frozen, including the origin list', () => {
+    const c = loadConfig({ RP_ID: 'example.com', RP_ORIGINS: 'https://example.com' });
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.rpOrigins)).toBe(true);
+    expect(() => {
+      (c as { port: number }).port = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      (c.rpOrigins as string[]).push('https://evil.com');
+    }).toThrow(TypeError);
+    expect(c.port).toBe(3000);
+    expect(c.rpOrigins).toEqual(['https://example.com']);
+  });
+
+  it('does not change the environment object it is given', () => {
+    const env = { PORT: '4000' };
+    loadConfig(env);
+    expect(env).toEqual({ PORT: '4000' });
+  });
+});
