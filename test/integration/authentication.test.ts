@@ -184,7 +184,19 @@ describe.each(testStores().map((f) => [f.name, f] as const))('authentication on 
       const events = await store.audit.list({ userId, type: 'credential.possibly_cloned', limit: 10 });
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({ credentialId, outcome: 'failure', data: { received: 3, stored: 8 } });
-      // An equal counter is a regression too.
+      // Once flagged the credential stays blocked: a clone that retries past the stored
+      // counter is still refused, and it is no longer offered in allowCredentials.
+      const retry = await signIn(h.agent(), auth, { username: '', assertion: { counter: 50 } });
+      expect(retry.result.status).toBe(403);
+      expect(retry.result.body.code).toBe('credential_possibly_cloned');
+      expect((await store.credentials.findById(credentialId))!.counter).toBe(8);
+      expect((await h.agent().post('/assertion/options').send({ username: 'alice' })).body.code).toBe('no_credentials');
+    });
+
+    it('treats an equal counter as a regression', async () => {
+      await fresh();
+      const { auth, agent } = await withAlice({ counter: 5 });
+      expect((await signIn(agent, auth, { assertion: { counter: 8 } })).result.status).toBe(200);
       expect((await signIn(h.agent(), auth, { assertion: { counter: 8 } })).result.body.code).toBe('counter_regression');
     });
 

@@ -20,7 +20,8 @@ export interface FinishAuthenticationResult {
  *    was started for (`credential_not_allowed`);
  * 4. §7.2 step 6: userHandle, when given (always, for usernameless), is the owner's handle
  *    (`user_handle_missing`, `user_handle_mismatch`);
- * 5. the credential is not disabled (`credential_disabled`);
+ * 5. the credential is not disabled (`credential_disabled`) nor flagged as possibly cloned
+ *    (`credential_possibly_cloned`);
  * 6. verify the response (ordered checks, signature, then counter): a counter regression
  *    flags the credential as possibly cloned and records `credential.possibly_cloned`;
  * 7. advance the counter by compare-and-set; losing the race refuses the sign-in
@@ -52,6 +53,11 @@ export async function finishAuthentication(
     }
     if (credential.disabled) {
       throw new ForbiddenError('credential_disabled', 'This security key has been disabled. Use another one or contact your administrator.', `credential ${credential.id} is disabled`);
+    }
+    // Once flagged, a credential stays blocked: otherwise a clone would simply retry until its
+    // own counter passed the stored one. Only removing the credential (or an administrator) clears it.
+    if (credential.possiblyCloned) {
+      throw new ForbiddenError('credential_possibly_cloned', 'This security key was blocked because it may have been copied. Use another key or contact your administrator.', `credential ${credential.id} is flagged possiblyCloned`);
     }
     const verified = await verifyCountingClones(deps, ctx, response, ceremony.challenge, ceremony.userVerification === 'required', credential);
     const won = await deps.store.credentials.recordUse(credential.id, credential.counter, {

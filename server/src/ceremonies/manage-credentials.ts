@@ -6,7 +6,7 @@ import type { Deps } from './ceremony-deps.js';
 /**
  * Account self-service on a signed-in session: who am I, list, rename and remove my
  * credentials. Removing never leaves an account without a way to sign in
- * (`last_credential`), and only ever touches the caller's own credentials
+ * (`last_credential`: the last credential that can still sign in), and only ever touches the caller's own credentials
  * (`unknown_credential` for anyone else's, indistinguishable from a missing one).
  */
 export async function requireUser(deps: Deps, session: Session | undefined): Promise<User> {
@@ -30,7 +30,8 @@ export async function removeCredential(deps: Deps, user: User, credentialId: str
   if (!mine.some((c) => c.id === credentialId)) {
     throw new NotFoundError('unknown_credential', 'No such security key or passkey on your account.', `credential ${credentialId} is not owned by ${user.id}`);
   }
-  if (mine.filter((c) => !c.disabled).length <= 1 && mine.some((c) => c.id === credentialId && !c.disabled)) {
+  const usable = (c: StoredCredential) => !c.disabled && !c.possiblyCloned;
+  if (mine.filter(usable).length <= 1 && mine.some((c) => c.id === credentialId && usable(c))) {
     throw new ConflictError('last_credential', 'This is your only way to sign in. Add another security key or passkey before removing it.');
   }
   if (!(await deps.store.credentials.delete(credentialId, user.id))) {

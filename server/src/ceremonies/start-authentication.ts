@@ -15,7 +15,8 @@ export interface StartAuthenticationInput {
 
 /**
  * Starts an authentication (WebAuthn §7.2 steps 1-3 on the RP side). By username,
- * allowCredentials lists that user's enabled credentials; without one it is empty and the
+ * allowCredentials lists that user's credentials that may sign in (not disabled, not flagged
+ * as possibly cloned); without one it is empty and the
  * authenticator offers its discoverable credentials. The pending ceremony remembers the
  * user and the ids it offered, so finishing can insist on them.
  */
@@ -30,7 +31,7 @@ export async function startAuthentication(
     const username = normalizeUsername(input.username);
     const user = await deps.store.users.findByUsername(username);
     if (!user) throw new NotFoundError('unknown_user', 'No account with that username.', `username ${username}`);
-    allow = (await deps.store.credentials.listByUser(user.id)).filter((c) => !c.disabled);
+    allow = (await deps.store.credentials.listByUser(user.id)).filter((c) => !c.disabled && !c.possiblyCloned);
     if (allow.length === 0) throw new NotFoundError('no_credentials', 'This account has no security key or passkey that can sign in.', `user ${user.id} has no enabled credential`);
     userId = user.id;
   }

@@ -20,6 +20,7 @@ export interface AuthenticationExpectations {
 
 export interface VerifiedAuthentication {
   newCounter: number;
+  userPresent: boolean;
   userVerified: boolean;
   backupEligible: boolean;
   backedUp: boolean;
@@ -79,5 +80,5 @@ export async function verifyAuthentication(response: AuthenticationResponseJSON,
   if ((received > 0 || exp.credential.counter > 0) && received <= exp.credential.counter) {
     throw new CounterRegressionError(received, exp.credential.counter);
   }
-  return { newCounter: received, userVerified: ad.flags.uv, backupEligible: ad.flags.be, backedUp: ad.flags.bs };
+  return { newCounter: received, userPresent: ad.flags.up, userVerified: ad.flags.uv, backupEligible: ad.flags.be, backedUp: ad.flags.bs };
 }

@@ -33,7 +33,7 @@ export function describeAuthentication(r: FinishAuthenticationResult, debug: boo
       ? {
           debug: {
             counter: r.verified.newCounter,
-            flags: { up: true, uv: r.verified.userVerified, be: r.verified.backupEligible, bs: r.verified.backedUp },
+            flags: { up: r.verified.userPresent, uv: r.verified.userVerified, be: r.verified.backupEligible, bs: r.verified.backedUp },
           },
         }
       : {}),

@@ -46,7 +46,8 @@ export function openApiDocument(config: Config) {
       '/attestation/result': { post: op('Finish a registration', 'Verifies the attestation and stores the credential; a new user is signed in.', { requestBody: body(registrationResultRequest) }) },
       '/assertion/options': { post: op('Start an authentication', 'Request options for navigator.credentials.get(); no username = discoverable credential.', { requestBody: body(authenticationOptionsRequest) }) },
       '/assertion/result': { post: op('Finish an authentication', 'Verifies the assertion and signs the user in (session rotated).', { requestBody: body(authenticationResultRequest) }) },
-      '/account/me': { get: op('Who am I', 'The signed-in user and session.') },
+      '/session': { get: op('Am I signed in', '`signedIn` plus, when true, the user and session; never 401.') },
+      '/account/me': { get: op('Who am I', 'The signed-in user and session (401 not_signed_in otherwise).') },
       '/account/credentials': { get: op('List my credentials', 'Security keys and passkeys of the signed-in user.') },
       '/account/credentials/{id}': {
         patch: op('Rename a credential', 'Renames one of the caller\'s credentials.', { parameters: idParam, requestBody: body(renameCredentialRequest) }),

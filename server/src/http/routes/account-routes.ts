@@ -6,19 +6,31 @@ import { credentialView } from '../credential-view.js';
 import { clearSessionCookie, sessionIdOf } from '../middleware/session-cookie.js';
 import { parseBody } from '../parse-body.js';
 import { renameCredentialRequest } from '../request-schemas.js';
+import type { Session, User } from '../../storage/ports.js';
 
 /**
- * Account API on the session cookie: `GET /account/me`, `GET /account/credentials`,
+ * Account API on the session cookie: `GET /session` (signed in or not), `GET /account/me`, `GET /account/credentials`,
  * `PATCH|DELETE /account/credentials/:id`, `POST /session/logout`.
  */
 export function accountRoutes(deps: Deps): Router {
   const r = Router();
   const user = async (req: Parameters<typeof sessionIdOf>[0]) => requireUser(deps, await currentSession(deps, sessionIdOf(req)));
 
+  // Whether this browser is signed in, without a 401 for anonymous visitors (the demo asks on every page).
+  r.get('/session', async (req, res) => {
+    const session = await currentSession(deps, sessionIdOf(req));
+    const u = session && (await deps.store.users.findById(session.userId));
+    if (!session || !u) {
+      res.json({ status: 'ok', errorMessage: '', signedIn: false });
+      return;
+    }
+    res.json({ status: 'ok', errorMessage: '', signedIn: true, ...meView(u, session) });
+  });
+
   r.get('/account/me', async (req, res) => {
     const session = await currentSession(deps, sessionIdOf(req));
     const u = await requireUser(deps, session);
-    res.json({ status: 'ok', errorMessage: '', user: { id: u.id, username: u.username, displayName: u.displayName }, session: { authenticatedAt: session!.authenticatedAt.toISOString(), userVerified: session!.userVerified, credentialId: session!.credentialId ?? null, expiresAt: session!.expiresAt.toISOString() } });
+    res.json({ status: 'ok', errorMessage: '', ...meView(u, session!) });
   });
 
   r.get('/account/credentials', async (req, res) => {
@@ -44,4 +56,16 @@ export function accountRoutes(deps: Deps): Router {
   });
 
   return r;
+}
+
+function meView(u: User, session: Session) {
+  return {
+    user: { id: u.id, username: u.username, displayName: u.displayName },
+    session: {
+      authenticatedAt: session.authenticatedAt.toISOString(),
+      userVerified: session.userVerified,
+      credentialId: session.credentialId ?? null,
+      expiresAt: session.expiresAt.toISOString(),
+    },
+  };
 }

@@ -1,0 +1,116 @@
+/**
+ * Developer panel (#dev-panel): the last ceremony's options, the browser's response, what
+ * keygate decoded from it (fmt, AAGUID, flags, counter, attestation certificate) and, for
+ * a failure, keygate's `code` and `detail` or the browser's error.
+ *
+ * It stays hidden until keygate shows it is not in production: a reply carrying `debug`
+ * or an error carrying `detail` (production sends neither). Once seen, the panel stays
+ * for the rest of the browser session (sessionStorage), so it survives reloads.
+ */
+import { ApiError, type AuthenticationDebug, type RegistrationDebug } from './api.js';
+import { fact, h, replaceChildren } from './dom.js';
+import { explain } from './errors.js';
+
+interface CeremonyRecord {
+  title: string;
+  at: Date;
+  options?: unknown;
+  response?: unknown;
+  debug?: Partial<RegistrationDebug> & AuthenticationDebug;
+  failure?: { code: string; message: string; detail?: string; httpStatus?: number; browser?: string };
+}
+
+const SEEN_KEY = 'keygate.demo.devPanel';
+const ALGS: { [alg: number]: string } = { [-7]: 'ES256', [-8]: 'EdDSA', [-35]: 'ES384', [-36]: 'ES512', [-37]: 'PS256', [-257]: 'RS256' };
+let current: CeremonyRecord | undefined;
+
+function seen(): boolean {
+  return sessionStorage.getItem(SEEN_KEY) === '1';
+}
+
+function markSeen(): void {
+  sessionStorage.setItem(SEEN_KEY, '1');
+}
+
+export const devPanel = {
+  /** Starts recording a new ceremony (replaces the previous record). */
+  begin(title: string): void {
+    current = { title, at: new Date() };
+    render();
+  },
+  options(options: unknown): void {
+    if (current) current.options = options;
+    render();
+  },
+  response(response: unknown): void {
+    if (current) current.response = response;
+    render();
+  },
+  /** keygate's reply to the result call; its `debug` (if any) reveals the panel. */
+  result(reply: { debug?: CeremonyRecord['debug'] }): void {
+    if (reply.debug) markSeen();
+    if (current) current.debug = reply.debug;
+    render();
+  },
+  failure(err: unknown): void {
+    const x = explain(err);
+    if (err instanceof ApiError && err.detail) markSeen();
+    const e = err as { name?: string; message?: string };
+    if (current) {
+      current.failure = err instanceof ApiError
+        ? { code: err.code, message: err.message, detail: err.detail, httpStatus: err.status }
+        : { code: x.code, message: x.message, browser: `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}` };
+    }
+    render();
+  },
+};
+
+const row = (term: string, value: string | null | undefined, testid?: string) => fact(term, value == null ? value : h('code', {}, value), testid);
+
+const yesNo = (b: boolean | undefined) => (b ? 'yes' : 'no');
+
+function render(): void {
+  const panel = document.getElementById('dev-panel');
+  if (!panel) return;
+  panel.hidden = !seen();
+  if (panel.hidden) return;
+  const c = current;
+  const d = c?.debug;
+  const f = c?.failure;
+  replaceChildren(
+    panel,
+    h('h2', { id: 'dev-title' }, 'Developer panel'),
+    h('p', { class: 'hint' }, 'Shown because keygate is not running in production.'),
+    !c && h('p', {}, 'No ceremony yet in this page.'),
+    c && h('p', { 'data-testid': 'dev-ceremony' }, `Last ceremony: ${c.title}, ${c.at.toLocaleTimeString()}`),
+    f && h('h3', { class: 'failure' }, 'Failure'),
+    f &&
+      h('dl', { class: 'facts failure' },
+        row('Code', f.code, 'dev-error-code'),
+        row('Detail', f.detail, 'dev-error-detail'),
+        row('HTTP status', f.httpStatus === undefined ? undefined : String(f.httpStatus)),
+        row('Browser error', f.browser, 'dev-browser-error'),
+        row('Shown to user', f.message),
+      ),
+    d && h('h3', {}, 'Decoded by keygate'),
+    d &&
+      h('dl', { class: 'facts' },
+        row('Attestation format', d.fmt, 'dev-fmt'),
+        row('AAGUID', d.aaguid, 'dev-aaguid'),
+        row('Algorithm', d.alg === undefined ? undefined : `${d.alg} (${ALGS[d.alg] ?? 'unknown'})`),
+        row('Signature counter', String(d.counter), 'dev-counter'),
+        row('Flags', `UP ${yesNo(d.flags.up)} · UV ${yesNo(d.flags.uv)} · BE ${yesNo(d.flags.be)} · BS ${yesNo(d.flags.bs)}`, 'dev-flags'),
+        d.fmt !== undefined ? row('Attestation certificate', d.attestationCertificate ? null : 'none (self or no attestation)') : [],
+        row('Certificate subject', d.attestationCertificate?.subject, 'dev-cert-subject'),
+        row('Certificate issuer', d.attestationCertificate?.issuer, 'dev-cert-issuer'),
+        row('Certificate valid until', d.attestationCertificate?.notAfter),
+      ),
+    c?.options !== undefined && h('details', {}, h('summary', {}, 'Options from keygate'), h('pre', { 'data-testid': 'dev-options' }, JSON.stringify(c.options, null, 2))),
+    c?.response !== undefined && h('details', {}, h('summary', {}, 'Response from the browser'), h('pre', { 'data-testid': 'dev-response' }, JSON.stringify(c.response, null, 2))),
+  );
+}
+
+/** Renders the panel as the page loads (shows it at once if it was seen before). */
+export function initDevPanel(): void {
+  render();
+}

@@ -1,0 +1,98 @@
+/**
+ * The account API on the session cookie: am I signed in, list / rename / remove credentials
+ * (never the last one that can sign in, never someone else's), sign out.
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { Store } from '../../server/src/storage/ports.js';
+import { createHarness, register, signIn, type Harness } from '../helpers/harness.js';
+import { testStores } from '../helpers/test-stores.js';
+
+describe.each(testStores().map((f) => [f.name, f] as const))('account API on the %s store', (_name, factory) => {
+  let store: Store;
+  let h: Harness;
+  afterEach(async () => {
+    await store?.close();
+  });
+  const setup = async () => {
+    store = await factory.open();
+    h = createHarness(store);
+  };
+
+  it('GET /session answers signed-in or not, never 401', async () => {
+    await setup();
+    const agent = h.agent();
+    expect((await agent.get('/session')).body).toEqual({ status: 'ok', errorMessage: '', signedIn: false });
+    await register(agent, h.authenticator());
+    const res = await agent.get('/session');
+    expect(res.body).toMatchObject({ signedIn: true, user: { username: 'alice' }, session: { userVerified: true } });
+  });
+
+  it('lists, renames and removes my credentials, never the last one', async () => {
+    await setup();
+    const agent = h.agent();
+    const first = await register(agent, h.authenticator());
+    const list1 = await agent.get('/account/credentials');
+    expect(list1.body.credentials).toHaveLength(1);
+    expect(list1.body.credentials[0]).toMatchObject({ id: first.credentialId, kind: 'security_key', counter: 0, possiblyCloned: false });
+    expect(list1.body.credentials[0]).not.toHaveProperty('publicKey');
+
+    expect((await agent.patch(`/account/credentials/${first.credentialId}`).send({ name: 'Blue YubiKey' })).status).toBe(200);
+    expect((await agent.patch(`/account/credentials/${first.credentialId}`).send({ name: '' })).body.code).toBe('invalid_request');
+    const last = await agent.delete(`/account/credentials/${first.credentialId}`);
+    expect(last.status).toBe(409);
+    expect(last.body.code).toBe('last_credential');
+
+    const second = await register(agent, h.authenticator());
+    expect((await agent.delete(`/account/credentials/${first.credentialId}`)).status).toBe(200);
+    const list2 = await agent.get('/account/credentials');
+    expect(list2.body.credentials.map((c: { id: string }) => c.id)).toEqual([second.credentialId]);
+    const events = await store.audit.list({ type: 'credential.removed', limit: 5 });
+    expect(events[0]).toMatchObject({ credentialId: first.credentialId, outcome: 'success' });
+  });
+
+  it('a removed credential can no longer sign in', async () => {
+    await setup();
+    const agent = h.agent();
+    const auth = h.authenticator();
+    const first = await register(agent, auth);
+    await register(agent, h.authenticator());
+    await agent.delete(`/account/credentials/${first.credentialId}`);
+    const res = await signIn(h.agent(), auth, { username: '', assertion: { credentialId: first.credentialId } });
+    expect(res.result.body.code).toBe('unknown_credential');
+  });
+
+  it('counts only credentials that can still sign in when refusing to remove the last', async () => {
+    await setup();
+    const agent = h.agent();
+    const first = await register(agent, h.authenticator());
+    const second = await register(agent, h.authenticator());
+    await store.credentials.markPossiblyCloned(first.credentialId!);
+    const res = await agent.delete(`/account/credentials/${second.credentialId}`);
+    expect(res.body.code).toBe('last_credential');
+    expect((await agent.delete(`/account/credentials/${first.credentialId}`)).status).toBe(200);
+  });
+
+  it('never touches another user\'s credential', async () => {
+    await setup();
+    const alice = h.agent();
+    const bob = h.agent();
+    await register(alice, h.authenticator(), { username: 'alice' });
+    await register(alice, h.authenticator(), { username: 'alice' });
+    const bobs = await register(bob, h.authenticator(), { username: 'bob' });
+    await register(bob, h.authenticator(), { username: 'bob' });
+    for (const res of [await alice.delete(`/account/credentials/${bobs.credentialId}`), await alice.patch(`/account/credentials/${bobs.credentialId}`).send({ name: 'mine now' })]) {
+      expect(res.status).toBe(404);
+      expect(res.body.code).toBe('unknown_credential');
+    }
+    expect((await store.credentials.findById(bobs.credentialId!))!.name).not.toBe('mine now');
+  });
+
+  it('signs out: the session no longer works', async () => {
+    await setup();
+    const agent = h.agent();
+    const reg = await register(agent, h.authenticator());
+    const cookie = reg.result.headers['set-cookie']![0]!.split(';')[0]!;
+    expect((await agent.post('/session/logout').send({})).status).toBe(200);
+    expect((await h.agent().get('/account/me').set('Cookie', cookie)).status).toBe(401);
+  });
+});
