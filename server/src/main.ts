@@ -14,7 +14,7 @@ import { openStore } from './storage/open-store.js';
 async function main(): Promise<void> {
   let config: Config;
   try {
-    config = loadConfig(process.env);
+    config = loadConfig();
   } catch (err) {
     process.stderr.write(`keygate: configuration error: ${(err as Error).message}\n`);
     process.exit(1);

@@ -6,7 +6,7 @@
  *    port, so RP_ORIGINS is exactly `http://localhost:<port>` and there is no port race;
  *  - RP_ID is `localhost` (browsers refuse IP addresses as RP IDs: open `url`, never
  *    `http://127.0.0.1:<port>`; Chromium resolves `localhost` to the loopback address);
- *  - uses a fresh memory store (returned, so tests can inspect what was written), the system
+ *  - uses `opts.store` or a fresh memory store (returned, so tests can inspect what was written), the system
  *    clock, secure randomness and a silent logger; NODE_ENV is `test` (so replies carry
  *    `debug` and errors their `detail`) unless `opts.env` says otherwise;
  *  - serves the demo from `client-demo/dist` (build it first: `npm run build:demo`) unless
@@ -39,6 +39,8 @@ export interface StartKeygateOptions {
   env?: Record<string, string>;
   /** Directory of the static demo; default `client-demo/dist`; `null` for none. */
   demoDir?: string | null;
+  /** The store to serve from; default a fresh memory store. */
+  store?: Store;
 }
 
 export async function startKeygate(opts: StartKeygateOptions = {}): Promise<RunningKeygate> {
@@ -64,7 +66,7 @@ export async function startKeygate(opts: StartKeygateOptions = {}): Promise<Runn
     LOG_LEVEL: 'silent',
     ...opts.env,
   });
-  const store = createMemoryStore();
+  const store = opts.store ?? createMemoryStore();
   app = buildApp(
     { config, store, clock: systemClock, random: secureRandom, logger: silentLogger },
     { demoDir: opts.demoDir === undefined ? DEMO_DIR : opts.demoDir },

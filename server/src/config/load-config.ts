@@ -6,9 +6,9 @@ import { configKeys, type Config, type ConfigKey } from './config-schema.js';
  *
  * Throws `TypeError` with one line naming the first bad key and what is wrong with it, e.g.
  * `PORT must be an integer (got "abc")`; `main.ts` prints it and exits. This is the only
- * module that reads environment variables (the caller passes `process.env`).
+ * module that reads environment variables (`process.env` unless the caller passes another map).
  */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const out: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(configKeys) as [string, ConfigKey<unknown>][]) {
     const raw = env[key.env];

@@ -38,6 +38,7 @@ export function describeE2E(name: string, body: () => void): void {
   }
   // stderr directly: one line, without the code frame jest adds to console.warn.
   process.stderr.write(`\n*** E2E SUITE SKIPPED: ${reason}. Set REQUIRE_E2E=1 to make this a failure. ***\n\n`);
+  // Skipped on purpose (no browser on this machine), announced above; CI sets REQUIRE_E2E=1.
   describe.skip(name, body);
 }
 
