@@ -133,6 +133,13 @@ describe.each(testStores().map((f) => [f.name, f] as const))('authentication on 
     expect((await agent.post('/assertion/result').send(retry)).body.code).toBe('no_pending_ceremony');
   });
 
+  it('refuses a BE flag that differs from registration (backup_eligibility_changed)', async () => {
+    await fresh();
+    const { auth, agent } = await withAlice();
+    const res = await signIn(agent, auth, { assertion: { flags: { be: true } } });
+    expect(res.result.body.code).toBe('backup_eligibility_changed');
+  });
+
   it('requires UV when asked (user_verification_missing), accepts UP only otherwise', async () => {
     await fresh();
     const { auth, agent } = await withAlice();

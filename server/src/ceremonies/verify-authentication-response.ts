@@ -15,7 +15,8 @@ export interface AuthenticationExpectations {
   rpId: string;
   requireUserVerification: boolean;
   requireUserPresence?: boolean;
-  credential: { id: string; publicKey: Uint8Array; counter: number };
+  /** `backupEligible`, when known, must match the BE flag (it is fixed for a credential's life). */
+  credential: { id: string; publicKey: Uint8Array; counter: number; backupEligible?: boolean };
 }
 
 export interface VerifiedAuthentication {
@@ -74,6 +75,11 @@ export async function verifyAuthentication(response: AuthenticationResponseJSON,
   }
   if (!verified.verified) {
     throw new VerificationError('signature_invalid', 'The security key signature is not valid.', 'signature did not verify with the stored public key');
+  }
+  // WebAuthn L3 §7.2 (backup flags): BE is fixed when the credential is created; a change means
+  // this is not the credential keygate registered (or a misbehaving authenticator).
+  if (exp.credential.backupEligible !== undefined && ad.flags.be !== exp.credential.backupEligible) {
+    throw new VerificationError('backup_eligibility_changed', 'This passkey does not match the one registered.', `BE flag is ${ad.flags.be ? 1 : 0}, registered as ${exp.credential.backupEligible ? 1 : 0}`);
   }
   // §7.2 step 21: the counter must grow unless both are zero (authenticator without counter).
   const received = ad.counter;
