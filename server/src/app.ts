@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Deps } from './ceremonies/ceremony-deps.js';
 import { errorMapper, notFound } from './http/error-mapper.js';
+import { ceremonyRateLimit } from './http/middleware/rate-limit.js';
 import { requireJson } from './http/middleware/require-json.js';
 import { sameOrigin } from './http/middleware/same-origin.js';
 import { accountRoutes } from './http/routes/account-routes.js';
@@ -50,6 +51,8 @@ export function buildApp(deps: Deps, opts: { demoDir?: string | null } = {}): Ex
 
   const api = express.Router();
   api.use(sameOrigin(config.rpOrigins));
+  // Counted before the body is parsed, so malformed floods count too.
+  api.use(['/attestation', '/assertion'], ceremonyRateLimit(deps));
   api.use(express.json({ limit: config.bodyLimit, strict: true, type: 'application/json' }));
   api.use(requireJson);
   api.use(fido2Routes(deps));

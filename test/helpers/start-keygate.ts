@@ -63,6 +63,7 @@ export async function startKeygate(opts: StartKeygateOptions = {}): Promise<Runn
     RP_ID: 'localhost',
     RP_ORIGINS: url,
     SESSION_SECRET: 'e2e-session-secret-e2e-session-secret!',
+    RATE_LIMIT_PER_MINUTE: '100000',
     LOG_LEVEL: 'silent',
     ...opts.env,
   });

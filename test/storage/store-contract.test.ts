@@ -513,6 +513,33 @@ describe.each(stores)('%s store', (_name, factory) => {
       }));
   });
 
+  describe('rate limits', () => {
+    const MINUTE = 60_000;
+    const t0 = new Date(Math.floor(Date.now() / MINUTE) * MINUTE + 5_000);
+
+    it('counts hits per key within a fixed window and starts again in the next', () =>
+      withStore(async (store) => {
+        expect(await store.rateLimits.hit('ip:a', MINUTE, t0)).toEqual({ count: 1, resetAt: new Date(t0.getTime() - 5_000 + MINUTE) });
+        expect((await store.rateLimits.hit('ip:a', MINUTE, new Date(t0.getTime() + 10_000))).count).toBe(2);
+        expect((await store.rateLimits.hit('ip:b', MINUTE, t0)).count).toBe(1);
+        const next = await store.rateLimits.hit('ip:a', MINUTE, new Date(t0.getTime() + MINUTE));
+        expect(next.count).toBe(1);
+        expect(next.resetAt.getTime()).toBe(t0.getTime() - 5_000 + 2 * MINUTE);
+      }));
+
+    it('never loses a concurrent hit and never under-counts', () =>
+      withStore(async (store) => {
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.rateLimits.hit('ip:c', MINUTE, t0)));
+        // Real MongoDB (and the memory store) return exactly 1..20; mongo-java-server's
+        // findAndModify may hand two callers the same later post-image, so only the safe
+        // direction is part of the contract: a hit sees at least its own position.
+        const counts = results.map((r) => r.count).sort((x, y) => x - y);
+        counts.forEach((c, i) => expect(c).toBeGreaterThanOrEqual(i + 1));
+        expect(Math.max(...counts)).toBe(20);
+        expect((await store.rateLimits.hit('ip:c', MINUTE, t0)).count).toBe(21);
+      }));
+  });
+
   describe('audit', () => {
     const events = (alice: string, bob: string): AuditEvent[] => [
       { type: 'registration.succeeded', at: at(1000), outcome: 'success', userId: alice, credentialId: 'c1', ip: '127.0.0.1', data: { fmt: 'packed', aaguid: 'x' } },

@@ -71,6 +71,12 @@ export const configKeys = {
   },
   sessionTtlSeconds: { env: 'SESSION_TTL_SECONDS', doc: 'Lifetime of a signed-in session.', default: '43200', schema: seconds },
   challengeTtlSeconds: { env: 'CHALLENGE_TTL_SECONDS', doc: 'How long a ceremony challenge stays valid (also the WebAuthn `timeout`).', default: '300', schema: seconds.max(3600, 'must be at most 3600') },
+  rateLimitPerMinute: {
+    env: 'RATE_LIMIT_PER_MINUTE',
+    doc: 'Ceremony requests (POST /attestation/*, /assertion/*) allowed per client IP per minute; 0 turns the limit off. Behind a proxy set TRUST_PROXY, or every client shares one IP.',
+    default: '120',
+    schema: z.coerce.number().int('must be an integer').min(0, 'must be 0 or more'),
+  },
   bodyLimit: { env: 'BODY_LIMIT', doc: 'Largest accepted JSON body (bytes, or a size such as 64kb).', default: '64kb', schema: z.string().regex(/^\d+(b|kb|mb)?$/i, 'must be a size such as 65536 or 64kb') },
   trustProxy: { env: 'TRUST_PROXY', doc: 'Express `trust proxy` setting: hops (e.g. 1) or `false`. Needed for correct client IPs behind a load balancer.', default: 'false', schema: z.string() },
   logLevel: { env: 'LOG_LEVEL', doc: 'pino log level (fatal, error, warn, info, debug, trace, silent).', default: 'info', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be a pino level' }) },

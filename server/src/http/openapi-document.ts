@@ -26,6 +26,7 @@ export function openApiDocument(config: Config) {
     '409': { $ref: '#/components/responses/Failed' },
     '413': { $ref: '#/components/responses/Failed' },
     '415': { $ref: '#/components/responses/Failed' },
+    '429': { $ref: '#/components/responses/Failed' },
     '503': { $ref: '#/components/responses/Failed' },
   };
   const op = (summary: string, description: string, extra: Record<string, unknown> = {}) => ({ summary, description, responses: { '200': ok(summary), ...failures }, ...extra });

@@ -155,6 +155,16 @@ export interface AuditStore {
   list(filter: { userId?: string; type?: string; limit: number }): Promise<AuditEvent[]>;
 }
 
+export interface RateLimitStore {
+  /**
+   * Counts one hit for `key` in the fixed window `[windowStart, windowStart + windowMs)` that
+   * contains `now`, and returns the window's count including this hit. Atomic: no hit is
+   * lost, and a hit never sees a count below its own position (concurrent hits may see each
+   * other's increments, which only errs on the safe side). Windows expire on their own.
+   */
+  hit(key: string, windowMs: number, now: Date): Promise<{ count: number; resetAt: Date }>;
+}
+
 /** Everything keygate keeps, behind one object built by `openStore`. */
 export interface Store {
   readonly kind: 'memory' | 'mongo';
@@ -163,6 +173,7 @@ export interface Store {
   ceremonies: CeremonyStore;
   sessions: SessionStore;
   audit: AuditStore;
+  rateLimits: RateLimitStore;
   /** Resolves when the store answers; throws StoreUnavailableError otherwise (used by /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -5,6 +5,7 @@ import type {
   Ceremony,
   CeremonyStore,
   CredentialStore,
+  RateLimitStore,
   Session,
   SessionStore,
   Store,
@@ -26,6 +27,7 @@ export function createMemoryStore(): Store {
   const ceremonies = new Map<string, Ceremony>();
   const sessions = new Map<string, Session>();
   const audit: AuditEvent[] = [];
+  const buckets = new Map<string, { count: number; resetAt: number }>();
   const copy = structuredClone;
 
   const userStore: UserStore = {
@@ -141,6 +143,19 @@ export function createMemoryStore(): Store {
     },
   };
 
+  const rateLimitStore: RateLimitStore = {
+    async hit(key, windowMs, now) {
+      const t = now.getTime();
+      const start = t - (t % windowMs);
+      const id = `${key}|${start}`;
+      const bucket = buckets.get(id) ?? { count: 0, resetAt: start + windowMs };
+      bucket.count += 1;
+      buckets.set(id, bucket);
+      if (buckets.size > 100_000) for (const [k, b] of buckets) if (b.resetAt <= t) buckets.delete(k);
+      return { count: bucket.count, resetAt: new Date(bucket.resetAt) };
+    },
+  };
+
   return {
     kind: 'memory',
     users: userStore,
@@ -148,6 +163,7 @@ export function createMemoryStore(): Store {
     ceremonies: ceremonyStore,
     sessions: sessionStore,
     audit: auditStore,
+    rateLimits: rateLimitStore,
     async ping() {},
     async close() {},
   };

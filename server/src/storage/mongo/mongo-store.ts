@@ -1,7 +1,7 @@
-import { Binary, MongoClient, type Collection, type Db } from 'mongodb';
+import { Binary, MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
 import { ConflictError } from '../../errors/keygate-error.js';
 import type { AuditEvent, Ceremony, Session, Store, StoredCredential, User } from '../ports.js';
-import { guard, insertOrConflict } from './mongo-errors.js';
+import { DUPLICATE_KEY, guard, insertOrConflict } from './mongo-errors.js';
 import { ensureIndexes } from './ensure-indexes.js';
 
 type Doc<T extends { id: string }> = Omit<T, 'id'> & { _id: string };
@@ -46,6 +46,7 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
   const ceremonies: Collection<Doc<Ceremony>> = db.collection('ceremonies');
   const sessions: Collection<Doc<Session>> = db.collection('sessions');
   const audit: Collection<AuditEvent> = db.collection('audit_events');
+  const rateLimits: Collection<{ _id: string; count: number; expiresAt: Date }> = db.collection('rate_limits');
 
   return {
     kind: 'mongo',
@@ -110,6 +111,28 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
         if (type !== undefined) filter.type = type;
         const docs = await guard(() => audit.find(filter, { projection: { _id: 0 } }).sort({ at: -1 }).limit(limit).toArray());
         return docs as AuditEvent[];
+      },
+    },
+    rateLimits: {
+      hit: async (key, windowMs, now) => {
+        const t = now.getTime();
+        const start = t - (t % windowMs);
+        const resetAt = new Date(start + windowMs);
+        const bump = () =>
+          rateLimits.findOneAndUpdate(
+            { _id: `${key}|${start}` },
+            { $inc: { count: 1 }, $setOnInsert: { expiresAt: resetAt } },
+            { upsert: true, returnDocument: 'after' },
+          );
+        let doc;
+        try {
+          doc = await guard(bump);
+        } catch (err) {
+          // Two first hits of a window can race on the upsert; the loser retries as an update.
+          if (!(err instanceof MongoServerError && err.code === DUPLICATE_KEY)) throw err;
+          doc = await guard(bump);
+        }
+        return { count: doc?.count ?? 1, resetAt };
       },
     },
     async ping() {
