@@ -13,6 +13,8 @@ export default async function globalSetup() {
   const server = await startMongoTestServer();
   if ('skipped' in server) {
     process.env.KEYGATE_TEST_MONGODB_SKIP = server.skipped;
+    const consequence = process.env.REQUIRE_MONGO === '1' ? 'REQUIRE_MONGO=1: its tests will FAIL' : 'set MONGODB_URI, or install java + mvn (npm test fetches the server)';
+    process.stderr.write(`\n!!! MongoDB suite SKIPPED: ${server.skipped}; ${consequence} !!!\n`);
     return;
   }
   process.env.KEYGATE_TEST_MONGODB_URI = server.uri;

@@ -3,8 +3,8 @@
  * global setup could start (or was given) one. Each `open()` gives a fresh, empty store
  * (a new database on the shared server).
  *
- * Without MongoDB the Mongo cases are skipped with one loud line; with `REQUIRE_MONGO=1`
- * (CI) that is a failure instead.
+ * Without MongoDB the Mongo cases are left out (global-setup.mjs prints the one loud line
+ * saying why); with `REQUIRE_MONGO=1` (CI) every Mongo case fails instead.
  */
 import { randomBytes } from 'node:crypto';
 import { createMemoryStore } from '../../server/src/storage/memory/memory-store.js';
@@ -16,8 +16,6 @@ export interface StoreFactory {
   open(): Promise<Store>;
 }
 
-let warned = false;
-
 export function testStores(): StoreFactory[] {
   const factories: StoreFactory[] = [{ name: 'memory', open: async () => createMemoryStore() }];
   const uri = process.env.KEYGATE_TEST_MONGODB_URI;
@@ -27,9 +25,6 @@ export function testStores(): StoreFactory[] {
     const why = process.env.KEYGATE_TEST_MONGODB_SKIP ?? 'no MongoDB test server';
     if (process.env.REQUIRE_MONGO === '1') {
       factories.push({ name: 'mongo', open: () => Promise.reject(new Error(`REQUIRE_MONGO=1 but the MongoDB suite cannot run: ${why}`)) });
-    } else if (!warned) {
-      warned = true;
-      console.warn(`\n!!! MongoDB suite SKIPPED: ${why}. Set MONGODB_URI or run scripts/mongo-test-server/fetch.sh. !!!\n`);
     }
   }
   return factories;
