@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import type { Deps } from './ceremonies/ceremony-deps.js';
 import { errorMapper, notFound } from './http/error-mapper.js';
 import { ceremonyRateLimit } from './http/middleware/rate-limit.js';
+import { limitJsonDepth } from './http/middleware/limit-json-depth.js';
 import { requireJson } from './http/middleware/require-json.js';
 import { sameOrigin } from './http/middleware/same-origin.js';
 import { accountRoutes } from './http/routes/account-routes.js';
@@ -55,6 +56,7 @@ export function buildApp(deps: Deps, opts: { demoDir?: string | null } = {}): Ex
   api.use(['/attestation', '/assertion'], ceremonyRateLimit(deps));
   api.use(express.json({ limit: config.bodyLimit, strict: true, type: 'application/json' }));
   api.use(requireJson);
+  api.use(limitJsonDepth);
   api.use(fido2Routes(deps));
   api.use(accountRoutes(deps));
   app.use(api);

@@ -50,6 +50,13 @@ describe.each(ENDPOINTS)('POST %s', (path) => {
     if (res.status === 400) expect(['invalid_request', 'malformed_json']).toContain(res.body.code);
   });
 
+  it('refuses deeply nested JSON with 400, not a stack overflow', async () => {
+    const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+    const res = await h.agent().post(path).set('Content-Type', 'application/json').send(`{"username":"a","extensions":{"x":${deep}}}`);
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('invalid_request');
+  });
+
   it('refuses a cross-site Origin (origin_not_allowed)', async () => {
     const res = await h.agent().post(path).set('Origin', 'https://evil.example').send({ username: 'alice' });
     expect(res.status).toBe(403);
