@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import type { Deps } from './ceremonies/ceremony-deps.js';
+import type { Deps } from './deps.js';
 import { errorMapper, notFound } from './http/error-mapper.js';
 import { ceremonyRateLimit } from './http/middleware/rate-limit.js';
 import { limitJsonDepth } from './http/middleware/limit-json-depth.js';

@@ -1,4 +1,4 @@
-import type { Deps } from '../ceremonies/ceremony-deps.js';
+import type { Deps } from '../deps.js';
 import type { AuditEvent } from '../storage/ports.js';
 
 /**

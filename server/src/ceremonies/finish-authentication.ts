@@ -2,7 +2,7 @@ import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { recordEvent } from '../audit/record-event.js';
 import { ConflictError, ForbiddenError, KeygateError, VerificationError } from '../errors/keygate-error.js';
 import type { StoredCredential, User } from '../storage/ports.js';
-import type { Deps } from './ceremony-deps.js';
+import type { Deps } from '../deps.js';
 import { takeCeremony } from './take-ceremony.js';
 import { CounterRegressionError, verifyAuthentication, type VerifiedAuthentication } from './verify-authentication-response.js';
 

@@ -4,7 +4,7 @@ import { ConflictError, KeygateError, NotFoundError, UnauthorizedError } from '.
 import { SUPPORTED_ALGORITHMS } from '../policy/algorithms.js';
 import { credentialKind, credentialKindLabel } from '../policy/credential-kind.js';
 import type { StoredCredential } from '../storage/ports.js';
-import type { Deps } from './ceremony-deps.js';
+import type { Deps } from '../deps.js';
 import { takeCeremony } from './take-ceremony.js';
 import { verifyRegistration, type VerifiedRegistration } from './verify-registration-response.js';
 

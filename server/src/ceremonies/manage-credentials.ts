@@ -1,7 +1,7 @@
 import { recordEvent } from '../audit/record-event.js';
 import { ConflictError, NotFoundError, UnauthorizedError } from '../errors/keygate-error.js';
 import type { Session, StoredCredential, User } from '../storage/ports.js';
-import type { Deps } from './ceremony-deps.js';
+import type { Deps } from '../deps.js';
 
 /**
  * Account self-service on a signed-in session: who am I, list, rename and remove my

@@ -3,7 +3,7 @@ import { NotFoundError } from '../errors/keygate-error.js';
 import { randomId } from '../lib/random.js';
 import { normalizeUsername } from '../policy/username.js';
 import type { UserVerificationRequirement } from '../storage/ports.js';
-import type { Deps } from './ceremony-deps.js';
+import type { Deps } from '../deps.js';
 
 /** ServerPublicKeyCredentialGetOptionsRequest (FIDO2 server profile §7.4.1). */
 export interface StartAuthenticationInput {

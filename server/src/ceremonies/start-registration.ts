@@ -4,7 +4,7 @@ import { randomId } from '../lib/random.js';
 import { SUPPORTED_ALGORITHMS } from '../policy/algorithms.js';
 import { normalizeDisplayName, normalizeUsername } from '../policy/username.js';
 import type { UserVerificationRequirement } from '../storage/ports.js';
-import type { Deps } from './ceremony-deps.js';
+import type { Deps } from '../deps.js';
 
 /** ServerPublicKeyCredentialCreationOptionsRequest (FIDO2 server profile §7.3.1). */
 export interface StartRegistrationInput {

@@ -1,6 +1,6 @@
 import { VerificationError } from '../errors/keygate-error.js';
 import type { Ceremony, CeremonyKind } from '../storage/ports.js';
-import type { Deps } from './ceremony-deps.js';
+import type { Deps } from '../deps.js';
 
 /**
  * Consumes the session's pending ceremony BEFORE any verification, on every path: whatever

@@ -1,4 +1,4 @@
-import type { Deps } from '../ceremonies/ceremony-deps.js';
+import type { Deps } from '../deps.js';
 import { KeygateError } from '../errors/keygate-error.js';
 
 const MINUTE = 60_000;

@@ -1,4 +1,4 @@
-import type { Deps } from '../ceremonies/ceremony-deps.js';
+import type { Deps } from '../deps.js';
 import { randomId } from '../lib/random.js';
 import type { Session } from '../storage/ports.js';
 

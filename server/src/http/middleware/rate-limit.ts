@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { Deps } from '../../ceremonies/ceremony-deps.js';
+import type { Deps } from '../../deps.js';
 import { enforceRateLimit } from '../../policy/rate-limit.js';
 
 /**

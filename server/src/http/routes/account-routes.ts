@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Deps } from '../../ceremonies/ceremony-deps.js';
+import type { Deps } from '../../deps.js';
 import { listCredentials, removeCredential, renameCredential, requireUser } from '../../ceremonies/manage-credentials.js';
 import { currentSession, signOut } from '../../sessions/session-service.js';
 import { credentialView } from '../credential-view.js';

@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import type { Deps } from '../../ceremonies/ceremony-deps.js';
+import type { Deps } from '../../deps.js';
 import { finishAuthentication } from '../../ceremonies/finish-authentication.js';
 import { finishRegistration } from '../../ceremonies/finish-registration.js';
 import { startAuthentication } from '../../ceremonies/start-authentication.js';

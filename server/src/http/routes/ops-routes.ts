@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Deps } from '../../ceremonies/ceremony-deps.js';
+import type { Deps } from '../../deps.js';
 import { StoreUnavailableError } from '../../errors/keygate-error.js';
 import { openApiDocument } from '../openapi-document.js';
 

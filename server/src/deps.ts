@@ -1,0 +1,14 @@
+import type { Config } from './config/config-schema.js';
+import type { Clock } from './lib/clock.js';
+import type { Logger } from './lib/logger.js';
+import type { Random } from './lib/random.js';
+import type { Store } from './storage/ports.js';
+
+/** What every use case gets injected: nothing reads globals (time, randomness, env). */
+export interface Deps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+}
