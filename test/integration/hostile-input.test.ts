@@ -43,7 +43,11 @@ describe.each(ENDPOINTS)('POST %s', (path) => {
   });
 
   it.each([['null'], ['[]'], ['"text"'], ['42'], ['{}'], ['{"username": 5}'], ['{"id": {"$ne": null}}']])('answers %s with 400 invalid_request', async (body) => {
-    const res = await h.agent().post(path).set('Content-Type', 'application/json').send(body);
+    const agent = h.agent();
+    // A result is only read once a ceremony is pending (without one: no_pending_ceremony).
+    if (path === '/attestation/result') await agent.post('/attestation/options').send({ username: `u${randomBytes(4).toString('hex')}` });
+    if (path === '/assertion/result') await agent.post('/assertion/options').send({});
+    const res = await agent.post(path).set('Content-Type', 'application/json').send(body);
     // An object without username is a valid usernameless request for /assertion/options (unknown keys are dropped).
     const usernameless = path === '/assertion/options' && body.startsWith('{') && !body.includes('username');
     expect(res.status).toBe(usernameless ? 200 : 400);
@@ -117,6 +121,24 @@ describe('ceremony results with broken fields', () => {
     expect(res.status).toBe(400);
     expect(res.body.code).toBe(code);
     expect((await store.credentials.findById(reg.credentialId!))!.counter).toBe(0);
+  });
+});
+
+describe('a result body that fails validation', () => {
+  it.each([
+    ['/attestation/options', '/attestation/result', { username: 'validation-victim' }],
+    ['/assertion/options', '/assertion/result', {}],
+  ])('still consumes the challenge (%s → %s)', async (start, finish, input) => {
+    const agent = h.agent();
+    const options = await agent.post(start).send(input);
+    expect(options.status).toBe(200);
+    expect((await agent.post(finish).send({ id: 5 })).body.code).toBe('invalid_request');
+    const auth = h.authenticator();
+    const response = start === '/attestation/options'
+      ? (await auth.createCredential({ challenge: options.body.challenge, userHandle: options.body.user.id })).response
+      : await auth.getAssertion({ challenge: options.body.challenge, credentialId: (await auth.createCredential({ challenge: 'AAAA' })).credential.id });
+    const retry = await agent.post(finish).send(response);
+    expect(retry.body.code).toBe('no_pending_ceremony');
   });
 });
 

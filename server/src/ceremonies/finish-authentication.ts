@@ -1,7 +1,10 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import { parseInput } from '../lib/parse-input.js';
+import { signIn } from '../sessions/session-service.js';
+import type { Session, StoredCredential, User } from '../storage/ports.js';
+import { authenticationResponse } from './response-schemas.js';
 import { recordEvent } from '../audit/record-event.js';
 import { ConflictError, ForbiddenError, KeygateError, VerificationError } from '../errors/keygate-error.js';
-import type { StoredCredential, User } from '../storage/ports.js';
 import type { Deps } from '../deps.js';
 import { takeCeremony } from './take-ceremony.js';
 import { CounterRegressionError, verifyAuthentication, type VerifiedAuthentication } from './verify-authentication-response.js';
@@ -10,36 +13,48 @@ export interface FinishAuthenticationResult {
   user: User;
   credential: StoredCredential;
   verified: VerifiedAuthentication;
+  /** The new session (fresh id: the one the ceremony ran under is dropped). */
+  session: Session;
 }
 
 /**
  * Finishes an authentication (WebAuthn §7.2). Order:
- * 1. consume the pending ceremony (single use, on every path);
- * 2. find the credential by id (`unknown_credential`);
- * 3. §7.2 step 5: it was offered in allowCredentials / belongs to the user the ceremony
+ * 1. consume the pending ceremony (single use, on every path, even for a body that then
+ *    fails validation); 2. validate the body;
+ * 3. find the credential by id (`unknown_credential`); it is not disabled
+ *    (`credential_disabled`) nor flagged as possibly cloned (`credential_possibly_cloned`);
+ * 4. §7.2 step 5: it was offered in allowCredentials / belongs to the user the ceremony
  *    was started for (`credential_not_allowed`);
- * 4. §7.2 step 6: userHandle, when given (always, for usernameless), is the owner's handle
+ * 5. §7.2 step 6: userHandle, when given (always, for usernameless), is the owner's handle
  *    (`user_handle_missing`, `user_handle_mismatch`);
- * 5. the credential is not disabled (`credential_disabled`) nor flagged as possibly cloned
- *    (`credential_possibly_cloned`);
  * 6. verify the response (ordered checks, signature, then counter): a counter regression
  *    flags the credential as possibly cloned and records `credential.possibly_cloned`;
  * 7. advance the counter by compare-and-set; losing the race refuses the sign-in
  *    (`counter_conflict`): two assertions can never both pass with one counter value.
- * Signing the user in (session rotation) is the caller's next step.
+ * 8. sign the user in under a new session id (rotation, against session fixation).
  */
 export async function finishAuthentication(
   deps: Deps,
   ctx: { sessionId: string | undefined; ip?: string },
-  response: AuthenticationResponseJSON,
+  body: unknown,
 ): Promise<FinishAuthenticationResult> {
   const ceremony = await takeCeremony(deps, ctx.sessionId, 'authentication');
   let credential: StoredCredential | undefined;
+  let response: AuthenticationResponseJSON | undefined;
   try {
+    response = parseInput(authenticationResponse, body);
     credential = await deps.store.credentials.findById(response.id);
     const user = credential && (await deps.store.users.findById(credential.userId));
     if (!credential || !user) {
       throw new VerificationError('unknown_credential', 'This security key or passkey is not registered here.', `credential id ${response.id} is unknown`);
+    }
+    if (credential.disabled) {
+      throw new ForbiddenError('credential_disabled', 'This security key has been disabled. Use another one or contact your administrator.', `credential ${credential.id} is disabled`);
+    }
+    // Once flagged, a credential stays blocked: otherwise a clone would simply retry until its
+    // own counter passed the stored one. Only removing the credential (or an administrator) clears it.
+    if (credential.possiblyCloned) {
+      throw new ForbiddenError('credential_possibly_cloned', 'This security key was blocked because it may have been copied. Use another key or contact your administrator.', `credential ${credential.id} is flagged possiblyCloned`);
     }
     if (ceremony.userId !== undefined && (credential.userId !== ceremony.userId || !ceremony.allowCredentialIds?.includes(credential.id))) {
       throw new ForbiddenError('credential_not_allowed', 'This security key does not belong to that account.', `credential ${credential.id} was not in allowCredentials for user ${ceremony.userId}`);
@@ -51,14 +66,6 @@ export async function finishAuthentication(
     if (userHandle && userHandle !== credential.userId) {
       throw new VerificationError('user_handle_mismatch', 'This passkey does not match its account.', `userHandle ${userHandle} is not the owner of credential ${credential.id}`);
     }
-    if (credential.disabled) {
-      throw new ForbiddenError('credential_disabled', 'This security key has been disabled. Use another one or contact your administrator.', `credential ${credential.id} is disabled`);
-    }
-    // Once flagged, a credential stays blocked: otherwise a clone would simply retry until its
-    // own counter passed the stored one. Only removing the credential (or an administrator) clears it.
-    if (credential.possiblyCloned) {
-      throw new ForbiddenError('credential_possibly_cloned', 'This security key was blocked because it may have been copied. Use another key or contact your administrator.', `credential ${credential.id} is flagged possiblyCloned`);
-    }
     const verified = await verifyCountingClones(deps, ctx, response, ceremony.challenge, ceremony.userVerification === 'required', credential);
     const won = await deps.store.credentials.recordUse(credential.id, credential.counter, {
       counter: verified.newCounter,
@@ -69,10 +76,11 @@ export async function finishAuthentication(
       throw new ConflictError('counter_conflict', 'This security key was used twice at once. Please try again.', `signature counter of ${credential.id} changed during verification`);
     }
     await recordEvent(deps, { type: 'authentication.succeeded', outcome: 'success', userId: user.id, credentialId: credential.id, ip: ctx.ip, data: { userVerified: verified.userVerified } });
-    return { user, credential: { ...credential, counter: verified.newCounter }, verified };
+    const session = await signIn(deps, ctx.sessionId, { userId: user.id, credentialId: credential.id, userVerified: verified.userVerified });
+    return { user, credential: { ...credential, counter: verified.newCounter }, verified, session };
   } catch (err) {
     if (err instanceof KeygateError) {
-      await recordEvent(deps, { type: 'authentication.failed', outcome: 'failure', userId: credential?.userId, credentialId: credential?.id ?? String(response.id), ip: ctx.ip, code: err.code, data: { detail: err.detail } });
+      await recordEvent(deps, { type: 'authentication.failed', outcome: 'failure', userId: credential?.userId, credentialId: credential?.id ?? response?.id, ip: ctx.ip, code: err.code, data: { detail: err.detail } });
     }
     throw err;
   }

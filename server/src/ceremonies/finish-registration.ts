@@ -1,9 +1,12 @@
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
+import { parseInput } from '../lib/parse-input.js';
+import { signIn } from '../sessions/session-service.js';
+import type { Session, StoredCredential } from '../storage/ports.js';
+import { registrationResponse } from './response-schemas.js';
 import { recordEvent } from '../audit/record-event.js';
 import { ConflictError, KeygateError, NotFoundError, UnauthorizedError } from '../errors/keygate-error.js';
 import { SUPPORTED_ALGORITHMS } from '../policy/algorithms.js';
 import { credentialKind, credentialKindLabel } from '../policy/credential-kind.js';
-import type { StoredCredential } from '../storage/ports.js';
 import type { Deps } from '../deps.js';
 import { takeCeremony } from './take-ceremony.js';
 import { verifyRegistration, type VerifiedRegistration } from './verify-registration-response.js';
@@ -15,26 +18,33 @@ export interface FinishRegistrationResult {
   newUser: boolean;
   credential: StoredCredential;
   verified: VerifiedRegistration;
+  /** A new user is signed in (under a new session id); adding a key keeps the session. */
+  session?: Session;
 }
 
 /**
  * Finishes a registration (WebAuthn §7.1). Order:
- * 1. consume the pending ceremony (single use, on every path);
- * 2. verify the response (ordered checks in verifyRegistration);
- * 3. refuse a credential id already registered to anyone (`credential_exists`);
- * 4. create the user if new (`username_taken` if someone else got there first); for an
+ * 1. consume the pending ceremony (single use, on every path, even for a body that then
+ *    fails validation);
+ * 2. validate the body (`invalid_request`, `invalid_base64url`);
+ * 3. verify the response (ordered checks in verifyRegistration);
+ * 4. refuse a credential id already registered to anyone (`credential_exists`); for an
  *    existing user, the session must still be signed in as them (`not_signed_in`);
- * 5. insert the credential; if that loses a race on its id, undo step 4.
- * Nothing is written unless every step succeeds.
+ * 5. insert the credential (its unique id settles races), then, for a new user, the user
+ *    (`username_taken` if someone else got there first, and the credential is removed
+ *    again). Inserting the credential first means a crash in between leaves only an
+ *    orphan credential that can never sign in, never a username with no way to sign in;
+ * 6. a new user is signed in (fresh session id).
  */
 export async function finishRegistration(
   deps: Deps,
   ctx: { sessionId: string | undefined; signedInUserId?: string; ip?: string },
-  response: RegistrationResponseJSON,
+  body: unknown,
 ): Promise<FinishRegistrationResult> {
   const ceremony = await takeCeremony(deps, ctx.sessionId, 'registration');
   const userId = ceremony.userId!;
   try {
+    const response: RegistrationResponseJSON = parseInput(registrationResponse, body);
     const verified = await verifyRegistration(response, {
       challenge: ceremony.challenge,
       origins: deps.config.rpOrigins,
@@ -46,23 +56,26 @@ export async function finishRegistration(
     if (await deps.store.credentials.findById(verified.credentialId)) {
       throw new ConflictError('credential_exists', 'This authenticator is already registered.', `credential id ${verified.credentialId} exists`);
     }
-    if (ceremony.newUser) {
-      await deps.store.users.insert({ id: userId, username: ceremony.username!, displayName: ceremony.displayName!, createdAt: deps.clock.now() });
-    } else if (ctx.signedInUserId !== userId) {
+    if (!ceremony.newUser && ctx.signedInUserId !== userId) {
       // Adding a key to an existing account needs the session to still be signed in as it.
       throw new UnauthorizedError('not_signed_in', 'Please sign in again to add a security key.', `session is no longer signed in as ${userId}`);
-    } else if (!(await deps.store.users.findById(userId))) {
+    }
+    if (!ceremony.newUser && !(await deps.store.users.findById(userId))) {
       throw new NotFoundError('unknown_user', 'This account no longer exists.', `user ${userId} was deleted during the ceremony`);
     }
     const credential = toStoredCredential(deps, userId, response, verified);
-    try {
-      await deps.store.credentials.insert(credential);
-    } catch (err) {
-      if (ceremony.newUser) await deps.store.users.delete(userId);
-      throw err;
+    await deps.store.credentials.insert(credential);
+    if (ceremony.newUser) {
+      try {
+        await deps.store.users.insert({ id: userId, username: ceremony.username!, displayName: ceremony.displayName!, createdAt: deps.clock.now() });
+      } catch (err) {
+        await deps.store.credentials.delete(credential.id, userId);
+        throw err;
+      }
     }
     await recordEvent(deps, { type: 'registration.succeeded', outcome: 'success', userId, credentialId: credential.id, ip: ctx.ip, data: { fmt: credential.fmt, aaguid: credential.aaguid } });
-    return { userId, newUser: ceremony.newUser === true, credential, verified };
+    const session = ceremony.newUser ? await signIn(deps, ctx.sessionId, { userId, credentialId: credential.id, userVerified: verified.userVerified }) : undefined;
+    return { userId, newUser: ceremony.newUser === true, credential, verified, session };
   } catch (err) {
     if (err instanceof KeygateError) {
       await recordEvent(deps, { type: 'registration.failed', outcome: 'failure', userId, ip: ctx.ip, code: err.code, data: { detail: err.detail } });

@@ -1,12 +1,7 @@
 import { z } from 'zod';
 import type { Config } from '../config/config-schema.js';
-import {
-  authenticationOptionsRequest,
-  authenticationResultRequest,
-  registrationOptionsRequest,
-  registrationResultRequest,
-  renameCredentialRequest,
-} from './request-schemas.js';
+import { authenticationResultRequest, registrationResultRequest } from '../ceremonies/response-schemas.js';
+import { authenticationOptionsRequest, registrationOptionsRequest, renameCredentialRequest } from './request-schemas.js';
 
 /**
  * The OpenAPI 3.1 description served at `/openapi.json`. Request bodies are generated from

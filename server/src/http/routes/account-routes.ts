@@ -4,7 +4,7 @@ import { listCredentials, removeCredential, renameCredential, requireUser } from
 import { currentSession, signOut } from '../../sessions/session-service.js';
 import { credentialView } from '../credential-view.js';
 import { clearSessionCookie, sessionIdOf } from '../middleware/session-cookie.js';
-import { parseBody } from '../parse-body.js';
+import { parseInput } from '../../lib/parse-input.js';
 import { renameCredentialRequest } from '../request-schemas.js';
 import type { Session, User } from '../../storage/ports.js';
 
@@ -39,7 +39,7 @@ export function accountRoutes(deps: Deps): Router {
   });
 
   r.patch('/account/credentials/:id', async (req, res) => {
-    const { name } = parseBody(renameCredentialRequest, req.body);
+    const { name } = parseInput(renameCredentialRequest, req.body);
     await renameCredential(deps, await user(req), req.params.id as string, name);
     res.json({ status: 'ok', errorMessage: '' });
   });

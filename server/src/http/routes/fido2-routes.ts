@@ -4,9 +4,9 @@ import { finishAuthentication } from '../../ceremonies/finish-authentication.js'
 import { finishRegistration } from '../../ceremonies/finish-registration.js';
 import { startAuthentication } from '../../ceremonies/start-authentication.js';
 import { startRegistration } from '../../ceremonies/start-registration.js';
-import { currentSession, newSessionId, signIn } from '../../sessions/session-service.js';
-import { parseBody } from '../parse-body.js';
-import { authenticationOptionsRequest, authenticationResultRequest, registrationOptionsRequest, registrationResultRequest } from '../request-schemas.js';
+import { currentSession, newSessionId } from '../../sessions/session-service.js';
+import { parseInput } from '../../lib/parse-input.js';
+import { authenticationOptionsRequest, registrationOptionsRequest } from '../request-schemas.js';
 import { describeAuthentication, describeRegistration } from '../describe-ceremony.js';
 import { sessionIdOf, setSessionCookie } from '../middleware/session-cookie.js';
 
@@ -21,7 +21,7 @@ export function fido2Routes(deps: Deps): Router {
   const r = Router();
 
   r.post('/attestation/options', async (req, res) => {
-    const input = parseBody(registrationOptionsRequest, req.body);
+    const input = parseInput(registrationOptionsRequest, req.body);
     const sessionId = ensureSession(deps, req, res);
     const session = await currentSession(deps, sessionIdOf(req));
     const options = await startRegistration(deps, { sessionId, signedInUserId: session?.userId }, input);
@@ -29,32 +29,23 @@ export function fido2Routes(deps: Deps): Router {
   });
 
   r.post('/attestation/result', async (req, res) => {
-    const response = parseBody(registrationResultRequest, req.body);
     const sessionId = sessionIdOf(req);
     const signedIn = await currentSession(deps, sessionId);
-    const result = await finishRegistration(deps, { sessionId, signedInUserId: signedIn?.userId, ip: req.ip }, withExtensionResults(response));
-    if (result.newUser) {
-      const session = await signIn(deps, sessionId, { userId: result.userId, credentialId: result.credential.id, userVerified: result.verified.userVerified });
-      setSessionCookie(res, deps.config, session.id, session);
-    }
+    const result = await finishRegistration(deps, { sessionId, signedInUserId: signedIn?.userId, ip: req.ip }, req.body);
+    if (result.session) setSessionCookie(res, deps.config, result.session.id, result.session);
     res.json({ ...OK, ...describeRegistration(result, deps.config.nodeEnv !== 'production') });
   });
 
   r.post('/assertion/options', async (req, res) => {
-    const input = parseBody(authenticationOptionsRequest, req.body);
+    const input = parseInput(authenticationOptionsRequest, req.body);
     const sessionId = ensureSession(deps, req, res);
     const options = await startAuthentication(deps, { sessionId }, input);
     res.json({ ...OK, ...options });
   });
 
   r.post('/assertion/result', async (req, res) => {
-    const response = parseBody(authenticationResultRequest, req.body);
-    const sessionId = sessionIdOf(req);
-    const userHandle = response.response.userHandle || undefined;
-    const result = await finishAuthentication(deps, { sessionId, ip: req.ip }, withExtensionResults({ ...response, response: { ...response.response, userHandle } }));
-    // A successful assertion signs the user in under a fresh session id (rotation).
-    const session = await signIn(deps, sessionId, { userId: result.user.id, credentialId: result.credential.id, userVerified: result.verified.userVerified });
-    setSessionCookie(res, deps.config, session.id, session);
+    const result = await finishAuthentication(deps, { sessionId: sessionIdOf(req), ip: req.ip }, req.body);
+    setSessionCookie(res, deps.config, result.session.id, result.session);
     res.json({ ...OK, ...describeAuthentication(result, deps.config.nodeEnv !== 'production') });
   });
 
@@ -68,12 +59,4 @@ function ensureSession(deps: Deps, req: Request, res: Response): string {
   const id = newSessionId(deps);
   setSessionCookie(res, deps.config, id);
   return id;
-}
-
-/** Accepts the FIDO conformance tools' `getClientExtensionResults` as `clientExtensionResults`. */
-function withExtensionResults<T extends { clientExtensionResults?: Record<string, unknown>; getClientExtensionResults?: Record<string, unknown> }>(
-  r: T,
-): Omit<T, 'getClientExtensionResults'> & { clientExtensionResults: Record<string, unknown> } {
-  const { getClientExtensionResults, ...rest } = r;
-  return { ...rest, clientExtensionResults: r.clientExtensionResults ?? getClientExtensionResults ?? {} };
 }

@@ -2,11 +2,11 @@ import type { z } from 'zod';
 import { BadRequestError } from '../errors/keygate-error.js';
 
 /**
- * Validates a request body against its schema. The first problem becomes the error:
+ * Validates untrusted input (a request body) against its zod schema. The first problem becomes the error:
  * `invalid_base64url` for binary fields, `invalid_request` for anything else, with the
  * field path in the developer detail.
  */
-export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+export function parseInput<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const result = schema.safeParse(body ?? {});
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
