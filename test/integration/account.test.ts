@@ -72,6 +72,34 @@ describe.each(testStores().map((f) => [f.name, f] as const))('account API on the
     expect((await agent.delete(`/account/credentials/${first.credentialId}`)).status).toBe(200);
   });
 
+  it('never lets concurrent removals take an account\'s last key', async () => {
+    await setup();
+    for (let round = 0; round < 5; round++) {
+      const agent = h.agent();
+      const username = `racer${round}`;
+      const one = await register(agent, h.authenticator(), { username });
+      const two = await register(agent, h.authenticator(), { username });
+      const results = await Promise.all([one, two, one, two].map((c) => agent.delete(`/account/credentials/${c.credentialId}`)));
+      expect(results.filter((r) => r.status === 200).length).toBeLessThanOrEqual(1);
+      for (const r of results.filter((x) => x.status !== 200)) expect(['account_busy', 'last_credential', 'unknown_credential']).toContain(r.body.code);
+      expect(await store.credentials.listByUser(one.options.body.user.id)).not.toHaveLength(0);
+    }
+  });
+
+  it('ends the other sessions of a removed credential, keeping the caller\'s', async () => {
+    await setup();
+    const laptop = h.agent();
+    const auth = h.authenticator();
+    const lost = await register(laptop, auth);
+    await register(laptop, h.authenticator());
+    const phone = h.agent();
+    expect((await signIn(phone, auth, { assertion: { credentialId: lost.credentialId } })).result.status).toBe(200);
+    expect((await phone.get('/account/me')).status).toBe(200);
+    expect((await laptop.delete(`/account/credentials/${lost.credentialId}`)).status).toBe(200);
+    expect((await phone.get('/account/me')).status).toBe(401);
+    expect((await laptop.get('/account/me')).status).toBe(200);
+  });
+
   it('never touches another user\'s credential', async () => {
     await setup();
     const alice = h.agent();

@@ -183,7 +183,10 @@ describe.each(testStores().map((f) => [f.name, f] as const))('authentication on 
       await fresh();
       const { auth, agent, credentialId, userId } = await withAlice({ counter: 5 });
       expect((await signIn(agent, auth, { assertion: { counter: 8 } })).result.status).toBe(200);
+      expect((await agent.get('/account/me')).status).toBe(200);
       const clone = await signIn(h.agent(), auth, { assertion: { counter: 3 } });
+      // Flagging ends the sessions signed in with the credential.
+      expect((await agent.get('/account/me')).status).toBe(401);
       expect(clone.result.status).toBe(400);
       expect(clone.result.body.code).toBe('counter_regression');
       const stored = await store.credentials.findById(credentialId);

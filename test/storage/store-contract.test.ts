@@ -481,6 +481,22 @@ describe.each(stores)('%s store', (_name, factory) => {
         expect(await store.sessions.get(id(32), at(1000))).toBeUndefined();
       }));
 
+    it('deleteByCredential ends the sessions of one credential, sparing exceptId', () =>
+      withStore(async (store) => {
+        const a1 = newSession({ credentialId: 'cred-a' });
+        const a2 = newSession({ credentialId: 'cred-a' });
+        const a3 = newSession({ credentialId: 'cred-a' });
+        const b = newSession({ credentialId: 'cred-b' });
+        for (const x of [a1, a2, a3, b]) await store.sessions.put(x);
+        expect(await store.sessions.deleteByCredential('cred-a', a3.id)).toBe(2);
+        expect(await store.sessions.get(a1.id, at(1))).toBeUndefined();
+        expect(await store.sessions.get(a2.id, at(1))).toBeUndefined();
+        expect(await store.sessions.get(a3.id, at(1))).toEqual(a3);
+        expect(await store.sessions.get(b.id, at(1))).toEqual(b);
+        expect(await store.sessions.deleteByCredential('cred-a')).toBe(1);
+        expect(await store.sessions.deleteByCredential('nothing')).toBe(0);
+      }));
+
     it('keeps an absent credentialId absent (not null)', () =>
       withStore(async (store) => {
         const s = newSession({ credentialId: undefined, userVerified: false });
@@ -510,6 +526,27 @@ describe.each(stores)('%s store', (_name, factory) => {
         expect(await store.sessions.delete(s.id)).toBe(false);
         expect(await store.sessions.delete(id(32))).toBe(false);
         expect(await store.sessions.get(other.id, at(1))).toEqual(other);
+      }));
+  });
+
+  describe('locks', () => {
+    const now = new Date('2030-01-01T00:00:00Z');
+
+    it('gives a lock to one caller until it is released or expires', () =>
+      withStore(async (store) => {
+        expect(await store.locks.acquire('account:a', 10_000, now)).toBe(true);
+        expect(await store.locks.acquire('account:a', 10_000, new Date(now.getTime() + 5_000))).toBe(false);
+        expect(await store.locks.acquire('account:b', 10_000, now)).toBe(true);
+        await store.locks.release('account:a');
+        expect(await store.locks.acquire('account:a', 10_000, now)).toBe(true);
+        // A holder that died: the lock frees itself at its expiry.
+        expect(await store.locks.acquire('account:a', 10_000, new Date(now.getTime() + 10_000))).toBe(true);
+      }));
+
+    it('lets exactly one of 20 concurrent callers take a lock', () =>
+      withStore(async (store) => {
+        const got = await Promise.all(Array.from({ length: 20 }, () => store.locks.acquire('account:c', 10_000, now)));
+        expect(got.filter(Boolean)).toHaveLength(1);
       }));
   });
 

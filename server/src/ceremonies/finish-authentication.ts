@@ -106,6 +106,8 @@ async function verifyCountingClones(
     if (err instanceof CounterRegressionError) {
       // §7.2 step 21: a valid signature with a counter that did not grow: possibly a cloned key.
       await deps.store.credentials.markPossiblyCloned(credential.id);
+      // Whoever signed in with it before (the clone or the original) is signed out.
+      await deps.store.sessions.deleteByCredential(credential.id);
       await recordEvent(deps, { type: 'credential.possibly_cloned', outcome: 'failure', userId: credential.userId, credentialId: credential.id, ip: ctx.ip, code: err.code, data: { received: err.received, stored: err.stored } });
     }
     throw err;

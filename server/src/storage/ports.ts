@@ -118,7 +118,9 @@ export interface CredentialStore {
   /**
    * Compare-and-set after a verified assertion: only if the stored counter still equals
    * `expectedCounter`, set counter, lastUsedAt and backedUp. Returns whether it won; of
-   * concurrent callers with the same `expectedCounter` exactly one wins.
+   * concurrent callers with the same `expectedCounter` and a higher new counter exactly one
+   * wins (authenticators that always report 0 cannot be told apart by counter: every caller
+   * wins; the single-use challenge is what stops their replays).
    */
   recordUse(id: string, expectedCounter: number, update: { counter: number; lastUsedAt: Date; backedUp: boolean }): Promise<boolean>;
   /** Flags the credential as possibly cloned; `false` if unknown. */
@@ -147,12 +149,28 @@ export interface SessionStore {
   get(id: string, now: Date): Promise<Session | undefined>;
   /** Deletes the session; `false` if there was none. */
   delete(id: string): Promise<boolean>;
+  /**
+   * Deletes every session signed in with this credential (it was removed or flagged), but
+   * `exceptId` when given; returns how many.
+   */
+  deleteByCredential(credentialId: string, exceptId?: string): Promise<number>;
 }
 
 export interface AuditStore {
   append(event: AuditEvent): Promise<void>;
   /** Newest first. */
   list(filter: { userId?: string; type?: string; limit: number }): Promise<AuditEvent[]>;
+}
+
+export interface LockStore {
+  /**
+   * Takes the named lock until `now + ttlMs` unless someone holds it unexpired; returns
+   * whether it was taken. Atomic: of concurrent callers exactly one gets it. The TTL frees
+   * a lock whose holder died.
+   */
+  acquire(name: string, ttlMs: number, now: Date): Promise<boolean>;
+  /** Releases the lock (whoever holds it). */
+  release(name: string): Promise<void>;
 }
 
 export interface RateLimitStore {
@@ -174,6 +192,7 @@ export interface Store {
   sessions: SessionStore;
   audit: AuditStore;
   rateLimits: RateLimitStore;
+  locks: LockStore;
   /** Resolves when the store answers; throws StoreUnavailableError otherwise (used by /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;

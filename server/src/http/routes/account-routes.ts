@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Deps } from '../../deps.js';
-import { listCredentials, removeCredential, renameCredential, requireUser } from '../../ceremonies/manage-credentials.js';
+import { listCredentials, renameCredential, requireUser } from '../../ceremonies/manage-credentials.js';
+import { removeCredential } from '../../ceremonies/remove-credential.js';
 import { currentSession, signOut } from '../../sessions/session-service.js';
 import { credentialView } from '../credential-view.js';
 import { clearSessionCookie, sessionIdOf } from '../middleware/session-cookie.js';
@@ -45,7 +46,9 @@ export function accountRoutes(deps: Deps): Router {
   });
 
   r.delete('/account/credentials/:id', async (req, res) => {
-    await removeCredential(deps, await user(req), req.params.id as string, req.ip);
+    const session = await currentSession(deps, sessionIdOf(req));
+    const u = await requireUser(deps, session);
+    await removeCredential(deps, { session: session!, user: u, ip: req.ip }, req.params.id as string);
     res.json({ status: 'ok', errorMessage: '' });
   });
 

@@ -5,6 +5,7 @@ import type {
   Ceremony,
   CeremonyStore,
   CredentialStore,
+  LockStore,
   RateLimitStore,
   Session,
   SessionStore,
@@ -28,6 +29,7 @@ export function createMemoryStore(): Store {
   const sessions = new Map<string, Session>();
   const audit: AuditEvent[] = [];
   const buckets = new Map<string, { count: number; resetAt: number }>();
+  const locks = new Map<string, number>();
   const copy = structuredClone;
 
   const userStore: UserStore = {
@@ -127,6 +129,11 @@ export function createMemoryStore(): Store {
     async delete(id) {
       return sessions.delete(id);
     },
+    async deleteByCredential(credentialId, exceptId) {
+      let n = 0;
+      for (const [id, s] of sessions) if (s.credentialId === credentialId && id !== exceptId && sessions.delete(id)) n++;
+      return n;
+    },
   };
 
   const auditStore: AuditStore = {
@@ -156,6 +163,18 @@ export function createMemoryStore(): Store {
     },
   };
 
+  const lockStore: LockStore = {
+    async acquire(name, ttlMs, now) {
+      const until = locks.get(name);
+      if (until !== undefined && until > now.getTime()) return false;
+      locks.set(name, now.getTime() + ttlMs);
+      return true;
+    },
+    async release(name) {
+      locks.delete(name);
+    },
+  };
+
   return {
     kind: 'memory',
     users: userStore,
@@ -164,6 +183,7 @@ export function createMemoryStore(): Store {
     sessions: sessionStore,
     audit: auditStore,
     rateLimits: rateLimitStore,
+    locks: lockStore,
     async ping() {},
     async close() {},
   };

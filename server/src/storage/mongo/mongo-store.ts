@@ -47,6 +47,7 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
   const sessions: Collection<Doc<Session>> = db.collection('sessions');
   const audit: Collection<AuditEvent> = db.collection('audit_events');
   const rateLimits: Collection<{ _id: string; count: number; expiresAt: Date }> = db.collection('rate_limits');
+  const locks: Collection<{ _id: string; expiresAt: Date }> = db.collection('locks');
 
   return {
     kind: 'mongo',
@@ -100,6 +101,10 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
       },
       get: async (id, now) => fromDoc<Session>(await guard(() => sessions.findOne({ _id: id, expiresAt: { $gt: now } }))),
       delete: async (id) => (await guard(() => sessions.deleteOne({ _id: id }))).deletedCount === 1,
+      deleteByCredential: async (credentialId, exceptId) => {
+        const filter = exceptId === undefined ? { credentialId } : { credentialId, _id: { $ne: exceptId } };
+        return (await guard(() => sessions.deleteMany(filter))).deletedCount;
+      },
     },
     audit: {
       append: async (event) => {
@@ -133,6 +138,22 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
           doc = await guard(bump);
         }
         return { count: doc?.count ?? 1, resetAt };
+      },
+    },
+    locks: {
+      acquire: async (name, ttlMs, now) => {
+        try {
+          // Matches only an expired lock; if an unexpired one exists the upsert's insert hits
+          // the _id and fails with 11000: someone else holds it.
+          await guard(() => locks.updateOne({ _id: name, expiresAt: { $lte: now } }, { $set: { expiresAt: new Date(now.getTime() + ttlMs) } }, { upsert: true }));
+          return true;
+        } catch (err) {
+          if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) return false;
+          throw err;
+        }
+      },
+      release: async (name) => {
+        await guard(() => locks.deleteOne({ _id: name }));
       },
     },
     async ping() {
