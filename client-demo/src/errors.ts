@@ -54,5 +54,6 @@ export function explain(err: unknown): Explained {
   if (/not supported in this browser/i.test(e?.message ?? '')) {
     return { message: 'This browser does not support security keys or passkeys. Try a current version of Chrome, Edge, Firefox or Safari.', code: 'webauthn_unsupported', aborted: false };
   }
-  return { message: `Something went wrong: ${e?.message ?? String(err)}`, code, aborted: false };
+  // Raw exception text is for developers (the dev panel shows the code); people get plain words.
+  return { message: 'Something went wrong with your security key or passkey. Please try again, or use another one.', code, aborted: false };
 }

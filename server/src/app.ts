@@ -69,8 +69,8 @@ export function buildApp(deps: Deps, opts: { demoDir?: string | null } = {}): Ex
   return app;
 }
 
-function parseTrustProxy(v: string): boolean | number | string {
+/** TRUST_PROXY (validated by the config schema) as Express wants it. */
+function parseTrustProxy(v: string): boolean | number | string[] {
   if (v === 'false') return false;
-  if (v === 'true') return true;
-  return /^\d+$/.test(v) ? Number(v) : v;
+  return /^\d+$/.test(v) ? Number(v) : v.split(',').map((s) => s.trim());
 }

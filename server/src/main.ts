@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { buildApp } from './app.js';
 import type { Config } from './config/config-schema.js';
 import { loadConfig } from './config/load-config.js';
@@ -25,12 +26,15 @@ async function main(): Promise<void> {
   }
   const store = await openStore(config, logger);
   const app = buildApp({ config, store, clock: systemClock, random: secureRandom, logger });
-  const server = app.listen(config.port, config.host ?? '::', () => {
-    logger.info({ port: config.port, rpId: config.rpId, origins: config.rpOrigins, store: store.kind }, `keygate listening on ${config.rpOrigins[0]}`);
+  // node:http rather than app.listen: Express 5 hands listen errors to the callback, which
+  // would announce "listening" for a port that is taken.
+  const server = createServer(app);
+  server.once('error', (err: NodeJS.ErrnoException) => {
+    process.stderr.write(`keygate: cannot listen on ${config.host ?? '*'}:${config.port}: ${err.code ?? ''} ${err.message}\n`);
+    void store.close().finally(() => process.exit(1));
   });
-  server.on('error', (err) => {
-    logger.fatal({ err }, 'could not listen');
-    process.exit(1);
+  server.listen(config.port, config.host ?? '::', () => {
+    logger.info({ port: config.port, rpId: config.rpId, origins: config.rpOrigins, store: store.kind }, `keygate listening on ${config.rpOrigins[0]}`);
   });
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');

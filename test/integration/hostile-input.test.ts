@@ -171,11 +171,41 @@ describe('everything else', () => {
     expect(res.status).toBe(401);
   });
 
-  it('rejects usernames that are empty, too long or contain control characters', async () => {
-    for (const username of ['', '   ', 'a'.repeat(65), 'bad\u0000name']) {
+  it('rejects usernames that are empty, too long or contain invisible or broken characters', async () => {
+    for (const username of ['', '   ', 'a'.repeat(65), 'bad\u0000name', 'admin\u200b', 'evil\u202eoc', '\ud800x', 'x\ufffd', 'priv\ue000']) {
       const res = await h.agent().post('/attestation/options').send({ username });
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('invalid_username');
     }
+  });
+});
+
+describe('over https', () => {
+  it('names the session cookie __Host-keygate.sid and marks it Secure', async () => {
+    const hs = createHarness(createMemoryStore(), { env: { RP_ID: 'example.com', RP_ORIGINS: 'https://login.example.com' } });
+    const res = await hs.agent().post('/assertion/options').send({});
+    const cookie = res.headers['set-cookie']![0]!;
+    expect(cookie).toMatch(/^__Host-keygate\.sid=/);
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/; Path=\//);
+    expect(cookie).not.toMatch(/Domain=/i);
+    expect(res.headers['strict-transport-security']).toBeDefined();
+  });
+});
+
+describe('extensions', () => {
+  it('passes on known client extension inputs only', async () => {
+    const res = await h.agent().post('/attestation/options').send({ username: 'ext-user', extensions: { credProtect: 2, evil: { x: 1 }, credProps: false } });
+    expect(res.body.extensions).toEqual({ credProtect: 2, credProps: true });
+    const auth = await h.agent().post('/assertion/options').send({ extensions: { appid: 'https://old.example', bogus: 1 } });
+    expect(auth.body.extensions).toEqual({ appid: 'https://old.example' });
+  });
+});
+
+describe('a body-less POST', () => {
+  it('is a 400 invalid_request, not a 415', async () => {
+    const res = await h.agent().post('/attestation/options').set('Content-Type', 'application/json');
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('invalid_request');
   });
 });

@@ -127,6 +127,10 @@ describe('loadConfig overrides', () => {
     expect(c.sessionSecretGenerated).toBe(false);
   });
 
+  it('accepts proxy address lists in TRUST_PROXY', () => {
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::1' }).trustProxy).toBe('loopback, 10.0.0.0/8,fd00::1');
+  });
+
   it('accepts RP_ORIGINS on a subdomain of RP_ID', () => {
     expect(loadConfig({ RP_ID: 'example.com', RP_ORIGINS: 'https://auth.login.example.com' }).rpOrigins).toEqual(['https://auth.login.example.com']);
   });
@@ -163,6 +167,9 @@ describe('loadConfig refuses bad values with a TypeError naming the variable fir
     ['RATE_LIMIT_PER_MINUTE negative', 'RATE_LIMIT_PER_MINUTE', { RATE_LIMIT_PER_MINUTE: '-1' }],
     ['RATE_LIMIT_PER_MINUTE not a number', 'RATE_LIMIT_PER_MINUTE', { RATE_LIMIT_PER_MINUTE: 'many' }],
     ['LOG_LEVEL unknown', 'LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
+    ['TRUST_PROXY true (any client could pick its IP)', 'TRUST_PROXY', { TRUST_PROXY: 'true' }],
+    ['TRUST_PROXY not an address', 'TRUST_PROXY', { TRUST_PROXY: 'banana' }],
+    ['RP_ID an IP address', 'RP_ID', { RP_ID: '127.0.0.1', RP_ORIGINS: 'http://127.0.0.1:3000' }],
     ['production without MONGODB_URI', 'MONGODB_URI', { ...PRODUCTION, MONGODB_URI: '' }],
     ['production without SESSION_SECRET', 'SESSION_SECRET', { ...PRODUCTION, SESSION_SECRET: '' }],
     ['production with an http origin', 'RP_ORIGINS', { ...PRODUCTION, RP_ORIGINS: 'http://example.com' }],

@@ -1,6 +1,7 @@
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { NotFoundError } from '../errors/keygate-error.js';
 import { randomId } from '../lib/random.js';
+import { allowedExtensions } from '../policy/client-extensions.js';
 import { normalizeUsername } from '../policy/username.js';
 import type { UserVerificationRequirement } from '../storage/ports.js';
 import type { Deps } from '../deps.js';
@@ -55,6 +56,6 @@ export async function startAuthentication(
     rpId: deps.config.rpId,
     allowCredentials: allow.map((c) => ({ id: c.id, type: 'public-key', transports: c.transports as never })),
     userVerification,
-    ...(input.extensions ? { extensions: input.extensions as never } : {}),
+    extensions: allowedExtensions('authentication', input.extensions) as never,
   };
 }

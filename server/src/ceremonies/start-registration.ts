@@ -2,6 +2,7 @@ import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/ser
 import { ConflictError } from '../errors/keygate-error.js';
 import { randomId } from '../lib/random.js';
 import { SUPPORTED_ALGORITHMS } from '../policy/algorithms.js';
+import { allowedExtensions } from '../policy/client-extensions.js';
 import { normalizeDisplayName, normalizeUsername } from '../policy/username.js';
 import type { UserVerificationRequirement } from '../storage/ports.js';
 import type { Deps } from '../deps.js';
@@ -78,6 +79,7 @@ export async function startRegistration(
       userVerification,
     },
     attestation: input.attestation ?? 'none',
-    extensions: { ...(input.extensions ?? {}), credProps: true } as never,
+    // credProps tells whether the credential is discoverable (stored as `discoverable`).
+    extensions: { ...allowedExtensions('registration', input.extensions), credProps: true } as never,
   };
 }

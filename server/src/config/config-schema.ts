@@ -46,7 +46,8 @@ export const configKeys = {
     default: 'localhost',
     schema: z
       .string()
-      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, 'must be a lower-case domain name such as example.com (no scheme, port or path)'),
+      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, 'must be a lower-case domain name such as example.com (no scheme, port or path)')
+      .refine((s) => !/^[\d.]+$/.test(s), 'must be a domain name: browsers refuse IP addresses as RP IDs (use localhost for development)'),
   },
   rpName: { env: 'RP_NAME', doc: 'Name authenticators show for this relying party.', default: 'keygate', schema: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters') },
   rpOrigins: {
@@ -78,7 +79,17 @@ export const configKeys = {
     schema: z.coerce.number().int('must be an integer').min(0, 'must be 0 or more'),
   },
   bodyLimit: { env: 'BODY_LIMIT', doc: 'Largest accepted JSON body (bytes, or a size such as 64kb).', default: '64kb', schema: z.string().regex(/^\d+(b|kb|mb)?$/i, 'must be a size such as 65536 or 64kb') },
-  trustProxy: { env: 'TRUST_PROXY', doc: 'Express `trust proxy` setting: hops (e.g. 1) or `false`. Needed for correct client IPs behind a load balancer.', default: 'false', schema: z.string() },
+  trustProxy: {
+    env: 'TRUST_PROXY',
+    doc: 'Which proxies may set X-Forwarded-For: `false` (none), a hop count such as `1`, or a comma-separated list of proxy addresses/CIDRs (or loopback, linklocal, uniquelocal). Decides the client IP used by the rate limit and the audit log.',
+    default: 'false',
+    schema: z
+      .string()
+      .regex(
+        /^(false|\d+|(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?))*)$/,
+        "must be false, a hop count, or proxy addresses (not 'true': that would let any client choose its own IP)",
+      ),
+  },
   logLevel: { env: 'LOG_LEVEL', doc: 'pino log level (fatal, error, warn, info, debug, trace, silent).', default: 'info', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be a pino level' }) },
 } satisfies Record<string, ConfigKey<unknown>>;
 

@@ -33,7 +33,7 @@ export function errorMapper(opts: { logger: Logger; exposeDetail: boolean }): Er
       detail = String(err.message);
     } else if (err && typeof err === 'object' && Number.isInteger(err.status) && err.status >= 400 && err.status < 500) {
       status = err.status;
-      code = 'bad_request';
+      code = 'invalid_request';
       message = 'The request could not be processed.';
       detail = String(err.message);
     }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Config } from '../config/config-schema.js';
 import { authenticationResultRequest, registrationResultRequest } from '../ceremonies/response-schemas.js';
+import { sessionCookieName } from './middleware/session-cookie.js';
 import { authenticationOptionsRequest, registrationOptionsRequest, renameCredentialRequest } from './request-schemas.js';
 
 /**
@@ -69,7 +70,7 @@ export function openApiDocument(config: Config) {
         },
       },
       responses: { Failed: { description: 'Refused; see `code`.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Failed' } } } } },
-      securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'keygate.sid' } },
+      securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: sessionCookieName(config) } },
     },
   };
 }

@@ -1,14 +1,18 @@
 import { BadRequestError } from '../errors/keygate-error.js';
 
+/** Unicode category C (Cc, Cf, Cs, Co, Cn) and the replacement character. */
+const FORBIDDEN = /[\p{C}\uFFFD]/u;
+
 /**
  * Usernames are compared after NFKC normalisation, trimming and lower-casing, so that
- * "Alice" and "alice" (or full-width letters) are one account. 1-64 characters, no control
- * characters.
+ * "Alice" and "alice" (or full-width letters) are one account. 1-64 characters; no control,
+ * format (zero-width, bidi overrides), surrogate, private-use or unassigned characters, and
+ * no U+FFFD (what undecodable bytes become): names that look alike must be alike.
  */
 export function normalizeUsername(raw: string): string {
   const name = raw.normalize('NFKC').trim().toLowerCase();
-  if (name.length === 0 || name.length > 64 || /\p{Cc}/u.test(name)) {
-    throw new BadRequestError('invalid_username', 'Usernames are 1 to 64 characters, without control characters.', `username ${JSON.stringify(raw)}`);
+  if (name.length === 0 || name.length > 64 || FORBIDDEN.test(name)) {
+    throw new BadRequestError('invalid_username', 'Usernames are 1 to 64 visible characters.', `username ${JSON.stringify(raw)}`);
   }
   return name;
 }
@@ -16,8 +20,8 @@ export function normalizeUsername(raw: string): string {
 /** Display names: trimmed, at most 64 characters; defaults to the username. */
 export function normalizeDisplayName(raw: string | undefined, username: string): string {
   const name = (raw ?? '').normalize('NFKC').trim();
-  if (name.length > 64 || /\p{Cc}/u.test(name)) {
-    throw new BadRequestError('invalid_display_name', 'Display names are at most 64 characters, without control characters.');
+  if (name.length > 64 || FORBIDDEN.test(name)) {
+    throw new BadRequestError('invalid_display_name', 'Display names are at most 64 visible characters.');
   }
   return name || username;
 }

@@ -15,11 +15,11 @@ import type { Session, User } from '../../storage/ports.js';
  */
 export function accountRoutes(deps: Deps): Router {
   const r = Router();
-  const user = async (req: Parameters<typeof sessionIdOf>[0]) => requireUser(deps, await currentSession(deps, sessionIdOf(req)));
+  const user = async (req: Parameters<typeof sessionIdOf>[0]) => requireUser(deps, await currentSession(deps, sessionIdOf(req, deps.config)));
 
   // Whether this browser is signed in, without a 401 for anonymous visitors (the demo asks on every page).
   r.get('/session', async (req, res) => {
-    const session = await currentSession(deps, sessionIdOf(req));
+    const session = await currentSession(deps, sessionIdOf(req, deps.config));
     const u = session && (await deps.store.users.findById(session.userId));
     if (!session || !u) {
       res.json({ status: 'ok', errorMessage: '', signedIn: false });
@@ -29,7 +29,7 @@ export function accountRoutes(deps: Deps): Router {
   });
 
   r.get('/account/me', async (req, res) => {
-    const session = await currentSession(deps, sessionIdOf(req));
+    const session = await currentSession(deps, sessionIdOf(req, deps.config));
     const u = await requireUser(deps, session);
     res.json({ status: 'ok', errorMessage: '', ...meView(u, session!) });
   });
@@ -46,14 +46,14 @@ export function accountRoutes(deps: Deps): Router {
   });
 
   r.delete('/account/credentials/:id', async (req, res) => {
-    const session = await currentSession(deps, sessionIdOf(req));
+    const session = await currentSession(deps, sessionIdOf(req, deps.config));
     const u = await requireUser(deps, session);
     await removeCredential(deps, { session: session!, user: u, ip: req.ip }, req.params.id as string);
     res.json({ status: 'ok', errorMessage: '' });
   });
 
   r.post('/session/logout', async (req, res) => {
-    await signOut(deps, sessionIdOf(req));
+    await signOut(deps, sessionIdOf(req, deps.config));
     clearSessionCookie(res, deps.config);
     res.json({ status: 'ok', errorMessage: '' });
   });

@@ -23,13 +23,13 @@ export function fido2Routes(deps: Deps): Router {
   r.post('/attestation/options', async (req, res) => {
     const input = parseInput(registrationOptionsRequest, req.body);
     const sessionId = ensureSession(deps, req, res);
-    const session = await currentSession(deps, sessionIdOf(req));
+    const session = await currentSession(deps, sessionIdOf(req, deps.config));
     const options = await startRegistration(deps, { sessionId, signedInUserId: session?.userId }, input);
     res.json({ ...OK, ...options });
   });
 
   r.post('/attestation/result', async (req, res) => {
-    const sessionId = sessionIdOf(req);
+    const sessionId = sessionIdOf(req, deps.config);
     const signedIn = await currentSession(deps, sessionId);
     const result = await finishRegistration(deps, { sessionId, signedInUserId: signedIn?.userId, ip: req.ip }, req.body);
     if (result.session) setSessionCookie(res, deps.config, result.session.id, result.session);
@@ -44,7 +44,7 @@ export function fido2Routes(deps: Deps): Router {
   });
 
   r.post('/assertion/result', async (req, res) => {
-    const result = await finishAuthentication(deps, { sessionId: sessionIdOf(req), ip: req.ip }, req.body);
+    const result = await finishAuthentication(deps, { sessionId: sessionIdOf(req, deps.config), ip: req.ip }, req.body);
     setSessionCookie(res, deps.config, result.session.id, result.session);
     res.json({ ...OK, ...describeAuthentication(result, deps.config.nodeEnv !== 'production') });
   });
@@ -54,7 +54,7 @@ export function fido2Routes(deps: Deps): Router {
 
 /** The caller's session id, creating an anonymous one (and its cookie) if needed. */
 function ensureSession(deps: Deps, req: Request, res: Response): string {
-  const existing = sessionIdOf(req);
+  const existing = sessionIdOf(req, deps.config);
   if (existing) return existing;
   const id = newSessionId(deps);
   setSessionCookie(res, deps.config, id);

@@ -106,9 +106,15 @@ export function createMemoryStore(): Store {
     },
   };
 
+  /** Drops expired entries now and then, so anonymous traffic cannot grow memory forever. */
+  const sweep = <T extends { expiresAt: Date }>(map: Map<string, T>, now: number) => {
+    if (map.size % 1000 === 0) for (const [k, v] of map) if (v.expiresAt.getTime() <= now) map.delete(k);
+  };
+
   const ceremonyStore: CeremonyStore = {
     async put(ceremony) {
       ceremonies.set(ceremony.id, copy(ceremony));
+      sweep(ceremonies, ceremony.createdAt.getTime());
     },
     async take(id, now) {
       const c = ceremonies.get(id);
@@ -121,6 +127,7 @@ export function createMemoryStore(): Store {
   const sessionStore: SessionStore = {
     async put(session) {
       sessions.set(session.id, copy(session));
+      sweep(sessions, session.authenticatedAt.getTime());
     },
     async get(id, now) {
       const s = sessions.get(id);
