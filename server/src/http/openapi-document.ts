@@ -26,6 +26,16 @@ export function openApiDocument(config: Config) {
     '503': { $ref: '#/components/responses/Failed' },
   };
   const op = (summary: string, description: string, extra: Record<string, unknown> = {}) => ({ summary, description, responses: { '200': ok(summary), ...failures }, ...extra });
+  /** Account operations: the session cookie is required. */
+  const account = (summary: string, description: string, extra: Record<string, unknown> = {}) => ({ ...op(summary, description, extra), security: [{ session: [] }] });
+  const plain = (summary: string, description: string, failure = false) => ({
+    summary,
+    description,
+    responses: {
+      '200': { description: summary, content: { 'application/json': { schema: { type: 'object' } } } },
+      ...(failure ? { '503': { $ref: '#/components/responses/Failed' } } : {}),
+    },
+  });
   const idParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'Credential id (base64url)' }];
 
   return {
@@ -44,16 +54,16 @@ export function openApiDocument(config: Config) {
       '/assertion/options': { post: op('Start an authentication', 'Request options for navigator.credentials.get(); no username = discoverable credential.', { requestBody: body(authenticationOptionsRequest) }) },
       '/assertion/result': { post: op('Finish an authentication', 'Verifies the assertion and signs the user in (session rotated).', { requestBody: body(authenticationResultRequest) }) },
       '/session': { get: op('Am I signed in', '`signedIn` plus, when true, the user and session; never 401.') },
-      '/account/me': { get: op('Who am I', 'The signed-in user and session (401 not_signed_in otherwise).') },
-      '/account/credentials': { get: op('List my credentials', 'Security keys and passkeys of the signed-in user.') },
+      '/account/me': { get: account('Who am I', 'The signed-in user and session (401 not_signed_in otherwise).') },
+      '/account/credentials': { get: account('List my credentials', 'Security keys and passkeys of the signed-in user.') },
       '/account/credentials/{id}': {
-        patch: op('Rename a credential', 'Renames one of the caller\'s credentials.', { parameters: idParam, requestBody: body(renameCredentialRequest) }),
-        delete: op('Remove a credential', 'Removes one of the caller\'s credentials; never the last one (409 last_credential).', { parameters: idParam }),
+        patch: account('Rename a credential', 'Renames one of the caller\'s credentials.', { parameters: idParam, requestBody: body(renameCredentialRequest) }),
+        delete: account('Remove a credential', 'Removes one of the caller\'s credentials; never the last one that can sign in (409 last_credential); 409 account_busy while another removal runs. Ends the other sessions signed in with it.', { parameters: idParam }),
       },
       '/session/logout': { post: op('Sign out', 'Ends the session and clears the cookie.') },
-      '/healthz': { get: op('Liveness', 'The process is up.') },
-      '/readyz': { get: op('Readiness', 'The store is reachable (503 store_unavailable otherwise).') },
-      '/openapi.json': { get: op('This document', 'OpenAPI 3.1.') },
+      '/healthz': { get: plain('Liveness', 'The process is up: `{ "status": "ok" }`.') },
+      '/readyz': { get: plain('Readiness', 'The store is reachable: `{ "status": "ok", "store": "memory" | "mongo" }`; 503 store_unavailable otherwise.', true) },
+      '/openapi.json': { get: plain('This document', 'OpenAPI 3.1.') },
     },
     components: {
       schemas: {

@@ -1,9 +1,9 @@
 import type { StoredCredential } from '../storage/ports.js';
 
 /**
- * What a person would call a credential, from verified flags only:
- * BE set → a synced passkey; discoverable or platform-bound → a device-bound passkey;
- * otherwise a security key.
+ * What a person would call a credential, for display only (never a policy input): BE (a
+ * signed flag) set → a synced passkey; otherwise the client's hints, `transports` and
+ * credProps.rk, tell a device-bound passkey from a security key.
  */
 export type CredentialKind = 'synced_passkey' | 'device_passkey' | 'security_key';
 
