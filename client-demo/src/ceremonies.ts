@@ -10,6 +10,7 @@
  */
 import { startAuthentication, startRegistration, type AuthenticationResponseJSON } from '@simplewebauthn/browser';
 import {
+  ApiError,
   api,
   type AuthenticationOptions,
   type AuthenticationReply,
@@ -18,6 +19,7 @@ import {
   type UserVerification,
 } from './api.js';
 import { devPanel } from './dev-panel.js';
+import { announce } from './status.js';
 
 export async function register(req: RegistrationRequest, title: string): Promise<RegistrationReply> {
   devPanel.begin(title);
@@ -63,5 +65,22 @@ export async function finishSignIn(response: AuthenticationResponseJSON, recorde
   } catch (err) {
     if (recorded) devPanel.failure(err);
     throw err;
+  }
+}
+
+/**
+ * Runs a sensitive account change (adding or removing a key). When keygate answers
+ * `step_up_required` (this session signed in longer ago than STEP_UP_MAX_AGE_SECONDS), asks
+ * the user to confirm with a sign-in as `username`, then retries the change once. Rejects
+ * like the change or the sign-in would.
+ */
+export async function withStepUp<T>(username: string, change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === 'step_up_required')) throw err;
+    announce('For your security, confirm it is you: use your security key or passkey.', 'busy');
+    await signIn({ username }, `Confirm it is you (${username})`);
+    return change();
   }
 }

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, expect, test } from '@jest/globals';
 import type { Browser } from 'playwright-core';
 import { startKeygate, type RunningKeygate } from '../helpers/start-keygate.js';
 import * as cdp from '../helpers/webauthn-cdp.js';
+import { FixedClock } from '../../server/src/lib/clock.js';
 import { buildDemo, describeE2E, launchBrowser, newTab, RESULTS_DIR, type Tab } from './support/browser.js';
 import * as ui from './support/demo-ui.js';
 
@@ -210,5 +211,31 @@ describeE2E('keygate demo in Chromium with virtual authenticators', () => {
     expect(cards.find((c) => c.id === saved2!.credentialId)).toMatchObject({ cloned: false });
     await t.page.getByText('Possibly cloned').waitFor();
     await t.shot('account flags the cloned key');
+  }, T);
+
+  test('removing a key after the step-up window first asks to confirm with a sign-in', async () => {
+    const clock = new FixedClock(Date.now());
+    const strict = await startKeygate({ clock });
+    try {
+      const t = (tab = await newTab(browser, strict.url, 'step-up'));
+      const key = await cdp.addSecurityKey(t.cdp, { protocol: 'ctap2', uv: true });
+      await t.open();
+      expect((await ui.register(t.page, { username: 'stepup-sam', type: 'Security key', uv: 'preferred' })).kind).toBe('success');
+      // A second key while the sign-in is fresh (key 1 taken out so excludeCredentials lets it), then key 1 back.
+      const [key1] = await cdp.getCredentials(t.cdp, key);
+      await cdp.removeCredential(t.cdp, key, key1!.credentialId);
+      expect((await ui.addAnother(t.page, { type: 'Security key', uv: 'preferred' })).kind).toBe('success');
+      const key2 = (await cdp.getCredentials(t.cdp, key))[0]!;
+      await cdp.addCredential(t.cdp, key, key1!);
+
+      clock.advance((strict.config.stepUpMaxAgeSeconds + 1) * 1000);
+      const removed = await ui.removeCredential(t.page, key2.credentialId);
+      expect(removed).toMatchObject({ kind: 'success', text: expect.stringContaining('Removed') });
+      expect(await ui.devValue(t.page, 'dev-ceremony')).toContain('Confirm it is you (stepup-sam)');
+      expect((await ui.credentialCards(t.page)).map((c) => c.id)).toEqual([key1!.credentialId]);
+      await t.shot('removed after step-up');
+    } finally {
+      await strict.close();
+    }
   }, T);
 });

@@ -19,7 +19,7 @@ import type { Express } from 'express';
 import { buildApp, DEMO_DIR } from '../../server/src/app.js';
 import type { Config } from '../../server/src/config/config-schema.js';
 import { loadConfig } from '../../server/src/config/load-config.js';
-import { systemClock } from '../../server/src/lib/clock.js';
+import { systemClock, type Clock } from '../../server/src/lib/clock.js';
 import { silentLogger } from '../../server/src/lib/logger.js';
 import { secureRandom } from '../../server/src/lib/random.js';
 import { createMemoryStore } from '../../server/src/storage/memory/memory-store.js';
@@ -41,6 +41,8 @@ export interface StartKeygateOptions {
   demoDir?: string | null;
   /** The store to serve from; default a fresh memory store. */
   store?: Store;
+  /** The clock; default the system clock (tests pass a FixedClock to step over time windows). */
+  clock?: Clock;
 }
 
 export async function startKeygate(opts: StartKeygateOptions = {}): Promise<RunningKeygate> {
@@ -69,7 +71,7 @@ export async function startKeygate(opts: StartKeygateOptions = {}): Promise<Runn
   });
   const store = opts.store ?? createMemoryStore();
   app = buildApp(
-    { config, store, clock: systemClock, random: secureRandom, logger: silentLogger },
+    { config, store, clock: opts.clock ?? systemClock, random: secureRandom, logger: silentLogger },
     { demoDir: opts.demoDir === undefined ? DEMO_DIR : opts.demoDir },
   );
   return {

@@ -100,6 +100,26 @@ describe.each(testStores().map((f) => [f.name, f] as const))('account API on the
     expect((await laptop.get('/account/me')).status).toBe(200);
   });
 
+  it('needs a recent sign-in to add or remove a key (step_up_required), and signing in again steps up', async () => {
+    await setup();
+    const agent = h.agent();
+    const auth = h.authenticator();
+    const first = await register(agent, auth);
+    const second = await register(agent, h.authenticator());
+    h.clock.advance(h.config.stepUpMaxAgeSeconds * 1000 + 1);
+    const add = await agent.post('/attestation/options').send({ username: 'alice' });
+    expect(add.status).toBe(403);
+    expect(add.body.code).toBe('step_up_required');
+    const remove = await agent.delete(`/account/credentials/${second.credentialId}`);
+    expect(remove.body.code).toBe('step_up_required');
+    // Renaming is not sensitive.
+    expect((await agent.patch(`/account/credentials/${second.credentialId}`).send({ name: 'spare' })).status).toBe(200);
+    // Step up: sign in again on the same agent, then the change goes through.
+    expect((await signIn(agent, auth, { assertion: { credentialId: first.credentialId } })).result.status).toBe(200);
+    expect((await agent.delete(`/account/credentials/${second.credentialId}`)).status).toBe(200);
+    expect((await register(agent, h.authenticator())).result.status).toBe(200);
+  });
+
   it('never touches another user\'s credential', async () => {
     await setup();
     const alice = h.agent();

@@ -106,6 +106,7 @@ describe('loadConfig overrides', () => {
     ['sessionSecret', { SESSION_SECRET: SECRET }, SECRET],
     ['sessionTtlSeconds', { SESSION_TTL_SECONDS: '600' }, 600],
     ['challengeTtlSeconds', { CHALLENGE_TTL_SECONDS: '3600' }, 3600],
+    ['stepUpMaxAgeSeconds', { STEP_UP_MAX_AGE_SECONDS: '60' }, 60],
     ['rateLimitPerMinute', { RATE_LIMIT_PER_MINUTE: '0' }, 0],
     ['bodyLimit', { BODY_LIMIT: '1mb' }, '1mb'],
     ['trustProxy', { TRUST_PROXY: '1' }, '1'],

@@ -2,11 +2,13 @@
  * Account security page: every credential of the signed-in user (credential-card.ts) and
  * "Add another", which runs a registration for the signed-in username (keygate then adds
  * the credential to this account, and its excludeCredentials stop an already registered
- * key from being registered twice). Not signed in (401) sends the user to Sign in.
+ * key from being registered twice). Not signed in (401) sends the user to Sign in. Adding
+ * and removing are sensitive: after `step_up_required` the user confirms with a sign-in
+ * and the change is retried (withStepUp).
  */
 import { ApiError, api } from '../api.js';
 import type { AppContext, Page } from '../app-context.js';
-import { register } from '../ceremonies.js';
+import { register, withStepUp } from '../ceremonies.js';
 import { h, replaceChildren, whileBusy } from '../dom.js';
 import { explain } from '../errors.js';
 import { announce } from '../status.js';
@@ -41,7 +43,10 @@ export function renderAccount(ctx: AppContext): Page {
       const currentId = ctx.me?.session.credentialId;
       replaceChildren(list, credentials.length === 0
         ? h('li', {}, 'No security keys or passkeys.')
-        : credentials.map((c) => credentialCard(c, { current: c.id === currentId, onChanged: () => load(true) })));
+        : credentials.map((c) => credentialCard(c, { current: c.id === currentId, username: me.user.username, onChanged: async () => {
+            await ctx.refreshSession();
+            await load(true);
+          } })));
       list.dataset.loaded = String(Date.now());
       if (focusList) listTitle.focus();
     } catch (err) {
@@ -61,7 +66,10 @@ export function renderAccount(ctx: AppContext): Page {
     void whileBusy(addForm, async () => {
       announce('Follow your browser\'s prompt: touch your new security key, or confirm with this device.', 'busy');
       try {
-        const reply = await register({ username: me.user.username, displayName: me.user.displayName, ...choice.read() }, `Add another key for ${me.user.username}`);
+        const reply = await withStepUp(me.user.username, () =>
+          register({ username: me.user.username, displayName: me.user.displayName, ...choice.read() }, `Add another key for ${me.user.username}`),
+        );
+        await ctx.refreshSession();
         await load(true);
         announce(`Added "${reply.credential.name}" to your account.`, 'success');
       } catch (err) {

@@ -10,10 +10,13 @@ import { fact, h, replaceChildren, whileBusy } from '../dom.js';
 import { explain } from '../errors.js';
 import { kindLabel, transportsLabel, when } from '../format.js';
 import { announce } from '../status.js';
+import { withStepUp } from '../ceremonies.js';
 
 export interface CardOptions {
   /** The credential that signed this session in, if any. */
   current: boolean;
+  /** The signed-in username: removing may need a step-up sign-in as them. */
+  username: string;
   /** After a successful rename/remove, before announcing it: reload the list (focus goes to the list heading). */
   onChanged(): Promise<void>;
 }
@@ -96,7 +99,7 @@ export function credentialCard(c: CredentialView, opts: CardOptions): HTMLElemen
     confirm.addEventListener('click', () => {
       void whileBusy(card, async () => {
         try {
-          await api.removeCredential(c.id);
+          await withStepUp(opts.username, () => api.removeCredential(c.id));
           await opts.onChanged();
           announce(`Removed "${c.name}". It can no longer sign in to this account.`, 'success');
         } catch (err) {

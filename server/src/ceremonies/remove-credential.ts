@@ -1,6 +1,7 @@
 import { recordEvent } from '../audit/record-event.js';
 import type { Deps } from '../deps.js';
 import { ConflictError, NotFoundError } from '../errors/keygate-error.js';
+import { requireRecentSignIn } from '../policy/step-up.js';
 import type { Session, StoredCredential, User } from '../storage/ports.js';
 
 const LOCK_TTL_MS = 10_000;
@@ -8,6 +9,7 @@ const usable = (c: StoredCredential) => !c.disabled && !c.possiblyCloned;
 
 /**
  * Removes one of the signed-in user's credentials.
+ * - `step_up_required` (403) unless the session signed in recently (policy/step-up.ts);
  * - `unknown_credential` (404) for an id that is not theirs;
  * - `last_credential` (409) when it is the last one that can still sign in: an account is
  *   never left without a way in;
@@ -19,6 +21,7 @@ const usable = (c: StoredCredential) => !c.disabled && !c.possiblyCloned;
  */
 export async function removeCredential(deps: Deps, ctx: { session: Session; user: User; ip?: string }, credentialId: string): Promise<void> {
   const { user } = ctx;
+  requireRecentSignIn(deps, ctx.session);
   const lock = `account:${user.id}`;
   if (!(await deps.store.locks.acquire(lock, LOCK_TTL_MS, deps.clock.now()))) {
     throw new ConflictError('account_busy', 'Another change to this account is in progress. Please try again.', `lock ${lock} is held`);

@@ -4,7 +4,8 @@ import { randomId } from '../lib/random.js';
 import { SUPPORTED_ALGORITHMS } from '../policy/algorithms.js';
 import { allowedExtensions } from '../policy/client-extensions.js';
 import { normalizeDisplayName, normalizeUsername } from '../policy/username.js';
-import type { UserVerificationRequirement } from '../storage/ports.js';
+import { requireRecentSignIn } from '../policy/step-up.js';
+import type { Session, UserVerificationRequirement } from '../storage/ports.js';
 import type { Deps } from '../deps.js';
 
 /** ServerPublicKeyCredentialCreationOptionsRequest (FIDO2 server profile §7.3.1). */
@@ -28,19 +29,21 @@ export interface StartRegistrationInput {
  * A new username gets a fresh random user handle; the user is only created when the
  * ceremony succeeds. An existing username may only add a credential from a session signed
  * in as that user (otherwise anyone could add their key to someone else's account):
- * `username_taken`.
+ * `username_taken`; and that sign-in must be recent (`step_up_required`).
  */
 export async function startRegistration(
   deps: Deps,
-  ctx: { sessionId: string; signedInUserId?: string },
+  ctx: { sessionId: string; session?: Session },
   input: StartRegistrationInput,
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const username = normalizeUsername(input.username);
   const displayName = normalizeDisplayName(input.displayName, username);
   const existing = await deps.store.users.findByUsername(username);
-  if (existing && existing.id !== ctx.signedInUserId) {
+  if (existing && existing.id !== ctx.session?.userId) {
     throw new ConflictError('username_taken', 'That username is already registered. Sign in to add another key.', `username ${username} exists and this session is not signed in as it`);
   }
+  // Adding a key to an existing account is a sensitive change: it needs a recent sign-in.
+  if (existing) requireRecentSignIn(deps, ctx.session!);
   const userId = existing?.id ?? randomId(deps.random, 32);
   const existingCredentials = existing ? await deps.store.credentials.listByUser(existing.id) : [];
 

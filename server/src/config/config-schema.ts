@@ -71,6 +71,12 @@ export const configKeys = {
     schema: z.string().min(32, 'must be at least 32 characters').optional(),
   },
   sessionTtlSeconds: { env: 'SESSION_TTL_SECONDS', doc: 'Lifetime of a signed-in session.', default: '43200', schema: seconds },
+  stepUpMaxAgeSeconds: {
+    env: 'STEP_UP_MAX_AGE_SECONDS',
+    doc: 'Adding or removing a security key needs a sign-in at most this old (403 step_up_required otherwise: sign in again).',
+    default: '300',
+    schema: seconds,
+  },
   challengeTtlSeconds: { env: 'CHALLENGE_TTL_SECONDS', doc: 'How long a ceremony challenge stays valid (also the WebAuthn `timeout`).', default: '300', schema: seconds.max(3600, 'must be at most 3600') },
   rateLimitPerMinute: {
     env: 'RATE_LIMIT_PER_MINUTE',

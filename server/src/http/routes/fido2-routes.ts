@@ -24,7 +24,7 @@ export function fido2Routes(deps: Deps): Router {
     const input = parseInput(registrationOptionsRequest, req.body);
     const sessionId = ensureSession(deps, req, res);
     const session = await currentSession(deps, sessionIdOf(req, deps.config));
-    const options = await startRegistration(deps, { sessionId, signedInUserId: session?.userId }, input);
+    const options = await startRegistration(deps, { sessionId, session }, input);
     res.json({ ...OK, ...options });
   });
 
