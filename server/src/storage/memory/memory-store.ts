@@ -1,12 +1,11 @@
 import { ConflictError } from '../../errors/keygate-error.js';
+import { createMemoryLocks, createMemoryRateLimits } from './memory-coordination.js';
 import type {
   AuditEvent,
   AuditStore,
   Ceremony,
   CeremonyStore,
   CredentialStore,
-  LockStore,
-  RateLimitStore,
   Session,
   SessionStore,
   Store,
@@ -28,8 +27,6 @@ export function createMemoryStore(): Store {
   const ceremonies = new Map<string, Ceremony>();
   const sessions = new Map<string, Session>();
   const audit: AuditEvent[] = [];
-  const buckets = new Map<string, { count: number; resetAt: number }>();
-  const locks = new Map<string, number>();
   const copy = structuredClone;
 
   const userStore: UserStore = {
@@ -157,31 +154,6 @@ export function createMemoryStore(): Store {
     },
   };
 
-  const rateLimitStore: RateLimitStore = {
-    async hit(key, windowMs, now) {
-      const t = now.getTime();
-      const start = t - (t % windowMs);
-      const id = `${key}|${start}`;
-      const bucket = buckets.get(id) ?? { count: 0, resetAt: start + windowMs };
-      bucket.count += 1;
-      buckets.set(id, bucket);
-      if (buckets.size > 100_000) for (const [k, b] of buckets) if (b.resetAt <= t) buckets.delete(k);
-      return { count: bucket.count, resetAt: new Date(bucket.resetAt) };
-    },
-  };
-
-  const lockStore: LockStore = {
-    async acquire(name, ttlMs, now) {
-      const until = locks.get(name);
-      if (until !== undefined && until > now.getTime()) return false;
-      locks.set(name, now.getTime() + ttlMs);
-      return true;
-    },
-    async release(name) {
-      locks.delete(name);
-    },
-  };
-
   return {
     kind: 'memory',
     users: userStore,
@@ -189,8 +161,8 @@ export function createMemoryStore(): Store {
     ceremonies: ceremonyStore,
     sessions: sessionStore,
     audit: auditStore,
-    rateLimits: rateLimitStore,
-    locks: lockStore,
+    rateLimits: createMemoryRateLimits(),
+    locks: createMemoryLocks(),
     async ping() {},
     async close() {},
   };

@@ -1,7 +1,8 @@
-import { Binary, MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
+import { Binary, MongoClient, type Collection, type Db } from 'mongodb';
 import { ConflictError } from '../../errors/keygate-error.js';
 import type { AuditEvent, Ceremony, Session, Store, StoredCredential, User } from '../ports.js';
-import { DUPLICATE_KEY, guard, insertOrConflict } from './mongo-errors.js';
+import { guard, insertOrConflict } from './mongo-errors.js';
+import { mongoLocks, mongoRateLimits } from './mongo-coordination.js';
 import { ensureIndexes } from './ensure-indexes.js';
 
 type Doc<T extends { id: string }> = Omit<T, 'id'> & { _id: string };
@@ -46,8 +47,6 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
   const ceremonies: Collection<Doc<Ceremony>> = db.collection('ceremonies');
   const sessions: Collection<Doc<Session>> = db.collection('sessions');
   const audit: Collection<AuditEvent> = db.collection('audit_events');
-  const rateLimits: Collection<{ _id: string; count: number; expiresAt: Date }> = db.collection('rate_limits');
-  const locks: Collection<{ _id: string; expiresAt: Date }> = db.collection('locks');
 
   return {
     kind: 'mongo',
@@ -118,44 +117,8 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
         return docs as AuditEvent[];
       },
     },
-    rateLimits: {
-      hit: async (key, windowMs, now) => {
-        const t = now.getTime();
-        const start = t - (t % windowMs);
-        const resetAt = new Date(start + windowMs);
-        const bump = () =>
-          rateLimits.findOneAndUpdate(
-            { _id: `${key}|${start}` },
-            { $inc: { count: 1 }, $setOnInsert: { expiresAt: resetAt } },
-            { upsert: true, returnDocument: 'after' },
-          );
-        let doc;
-        try {
-          doc = await guard(bump);
-        } catch (err) {
-          // Two first hits of a window can race on the upsert; the loser retries as an update.
-          if (!(err instanceof MongoServerError && err.code === DUPLICATE_KEY)) throw err;
-          doc = await guard(bump);
-        }
-        return { count: doc?.count ?? 1, resetAt };
-      },
-    },
-    locks: {
-      acquire: async (name, ttlMs, now) => {
-        try {
-          // Matches only an expired lock; if an unexpired one exists the upsert's insert hits
-          // the _id and fails with 11000: someone else holds it.
-          await guard(() => locks.updateOne({ _id: name, expiresAt: { $lte: now } }, { $set: { expiresAt: new Date(now.getTime() + ttlMs) } }, { upsert: true }));
-          return true;
-        } catch (err) {
-          if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) return false;
-          throw err;
-        }
-      },
-      release: async (name) => {
-        await guard(() => locks.deleteOne({ _id: name }));
-      },
-    },
+    rateLimits: mongoRateLimits(db),
+    locks: mongoLocks(db),
     async ping() {
       await guard(() => db.command({ ping: 1 }));
     },
