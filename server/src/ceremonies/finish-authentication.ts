@@ -6,7 +6,7 @@ import { authenticationResponse } from './response-schemas.js';
 import { recordEvent } from '../audit/record-event.js';
 import { ConflictError, ForbiddenError, KeygateError, VerificationError } from '../errors/keygate-error.js';
 import type { Deps } from '../deps.js';
-import { takeCeremony } from './take-ceremony.js';
+import { takeCeremony } from './pending-ceremony.js';
 import { CounterRegressionError, verifyAuthentication, type VerifiedAuthentication } from './verify-authentication-response.js';
 
 export interface FinishAuthenticationResult {

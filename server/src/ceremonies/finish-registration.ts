@@ -8,7 +8,7 @@ import { ConflictError, KeygateError, NotFoundError, UnauthorizedError } from '.
 import { SUPPORTED_ALGORITHMS } from '../policy/algorithms.js';
 import { credentialKind, credentialKindLabel } from '../policy/credential-kind.js';
 import type { Deps } from '../deps.js';
-import { takeCeremony } from './take-ceremony.js';
+import { takeCeremony } from './pending-ceremony.js';
 import { verifyRegistration, type VerifiedRegistration } from './verify-registration-response.js';
 
 const TRANSPORTS = new Set(['usb', 'nfc', 'ble', 'smart-card', 'hybrid', 'internal', 'cable']);

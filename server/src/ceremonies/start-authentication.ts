@@ -1,6 +1,6 @@
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { NotFoundError } from '../errors/keygate-error.js';
-import { randomId } from '../lib/random.js';
+import { openCeremony } from './pending-ceremony.js';
 import { allowedExtensions } from '../policy/client-extensions.js';
 import { normalizeUsername } from '../policy/username.js';
 import type { UserVerificationRequirement } from '../storage/ports.js';
@@ -37,22 +37,16 @@ export async function startAuthentication(
     userId = user.id;
   }
   const userVerification = input.userVerification ?? 'preferred';
-  const challenge = randomId(deps.random, 32);
-  const now = deps.clock.now();
-  const ttl = deps.config.challengeTtlSeconds * 1000;
-  await deps.store.ceremonies.put({
+  const { challenge, timeout } = await openCeremony(deps, {
     id: ctx.sessionId,
     kind: 'authentication',
-    challenge,
     userVerification,
     userId,
     allowCredentialIds: userId === undefined ? undefined : allow.map((c) => c.id),
-    createdAt: now,
-    expiresAt: new Date(now.getTime() + ttl),
   });
   return {
     challenge,
-    timeout: ttl,
+    timeout,
     rpId: deps.config.rpId,
     allowCredentials: allow.map((c) => ({ id: c.id, type: 'public-key', transports: c.transports as never })),
     userVerification,

@@ -1,6 +1,7 @@
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import { ConflictError } from '../errors/keygate-error.js';
 import { randomId } from '../lib/random.js';
+import { openCeremony } from './pending-ceremony.js';
 import { SUPPORTED_ALGORITHMS } from '../policy/algorithms.js';
 import { allowedExtensions } from '../policy/client-extensions.js';
 import { normalizeDisplayName, normalizeUsername } from '../policy/username.js';
@@ -50,21 +51,14 @@ export async function startRegistration(
   const sel = input.authenticatorSelection ?? {};
   const residentKey = sel.residentKey ?? (sel.requireResidentKey ? 'required' : 'discouraged');
   const userVerification = sel.userVerification ?? 'preferred';
-  const challenge = randomId(deps.random, 32);
-  const now = deps.clock.now();
-  const ttl = deps.config.challengeTtlSeconds * 1000;
-
-  await deps.store.ceremonies.put({
+  const { challenge, timeout } = await openCeremony(deps, {
     id: ctx.sessionId,
     kind: 'registration',
-    challenge,
     userVerification,
     userId,
     username,
     displayName: existing?.displayName ?? displayName,
     newUser: !existing,
-    createdAt: now,
-    expiresAt: new Date(now.getTime() + ttl),
   });
 
   return {
@@ -72,7 +66,7 @@ export async function startRegistration(
     user: { id: userId, name: username, displayName: existing?.displayName ?? displayName },
     challenge,
     pubKeyCredParams: SUPPORTED_ALGORITHMS.map((alg) => ({ type: 'public-key', alg })),
-    timeout: ttl,
+    timeout,
     // §5.4.3 excludeCredentials: the authenticator refuses to create a second credential for this user.
     excludeCredentials: existingCredentials.map((c) => ({ id: c.id, type: 'public-key', transports: c.transports as never })),
     authenticatorSelection: {

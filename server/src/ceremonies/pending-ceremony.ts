@@ -1,6 +1,23 @@
 import { VerificationError } from '../errors/keygate-error.js';
+import { randomId } from '../lib/random.js';
 import type { Ceremony, CeremonyKind } from '../storage/ports.js';
 import type { Deps } from '../deps.js';
+
+/**
+ * Opens the session's pending ceremony with a fresh 32-byte challenge, valid for
+ * CHALLENGE_TTL_SECONDS; it replaces any ceremony the session had pending. Returns the
+ * challenge and the WebAuthn `timeout` (ms) to send with the options.
+ */
+export async function openCeremony(
+  deps: Pick<Deps, 'store' | 'clock' | 'random' | 'config'>,
+  fields: Omit<Ceremony, 'challenge' | 'createdAt' | 'expiresAt'>,
+): Promise<{ challenge: string; timeout: number }> {
+  const challenge = randomId(deps.random, 32);
+  const now = deps.clock.now();
+  const timeout = deps.config.challengeTtlSeconds * 1000;
+  await deps.store.ceremonies.put({ ...fields, challenge, createdAt: now, expiresAt: new Date(now.getTime() + timeout) });
+  return { challenge, timeout };
+}
 
 /**
  * Consumes the session's pending ceremony BEFORE any verification, on every path: whatever
