@@ -89,7 +89,7 @@ describeE2E('keygate demo in Chromium with virtual authenticators', () => {
     await t.shot('account after usernameless sign-in');
 
     // Presence on: the virtual authenticator answers the conditional request at once.
-    await ui.signOut(t.page);
+    await ui.signOut(t.page, { waitForSignInPage: false });
     await ui.waitForStatus(t.page, /Signed in as Bob Passkey \(pk-bob\) with a passkey from autofill/, 'success');
     await t.page.getByRole('heading', { name: 'Account security' }).waitFor();
     expect(await ui.devValue(t.page, 'dev-ceremony')).toContain('passkey autofill');
