@@ -64,12 +64,12 @@ describe.each(testStores().map((f) => [f.name, f] as const))('account API on the
   it('counts only credentials that can still sign in when refusing to remove the last', async () => {
     await setup();
     const agent = h.agent();
-    const first = await register(agent, h.authenticator());
+    const first = await register(agent, h.authenticator()); // this session signed in with it
     const second = await register(agent, h.authenticator());
-    await store.credentials.markPossiblyCloned(first.credentialId!);
-    const res = await agent.delete(`/account/credentials/${second.credentialId}`);
+    await store.credentials.markPossiblyCloned(second.credentialId!);
+    const res = await agent.delete(`/account/credentials/${first.credentialId}`);
     expect(res.body.code).toBe('last_credential');
-    expect((await agent.delete(`/account/credentials/${first.credentialId}`)).status).toBe(200);
+    expect((await agent.delete(`/account/credentials/${second.credentialId}`)).status).toBe(200);
   });
 
   it('never lets concurrent removals take an account\'s last key', async () => {
@@ -118,6 +118,25 @@ describe.each(testStores().map((f) => [f.name, f] as const))('account API on the
     expect((await signIn(agent, auth, { assertion: { credentialId: first.credentialId } })).result.status).toBe(200);
     expect((await agent.delete(`/account/credentials/${second.credentialId}`)).status).toBe(200);
     expect((await register(agent, h.authenticator())).result.status).toBe(200);
+  });
+
+  it('ends, on its next request, a session whose credential is gone or flagged (even one created during the removal)', async () => {
+    await setup();
+    const laptop = h.agent();
+    const auth = h.authenticator();
+    const a = await register(laptop, auth);
+    const b = await register(laptop, auth);
+    const phone = h.agent();
+    const tablet = h.agent();
+    await signIn(phone, auth, { assertion: { credentialId: a.credentialId } });
+    await signIn(tablet, auth, { assertion: { credentialId: b.credentialId } });
+    // As if a sign-in finished after the removal had already ended the other sessions:
+    await store.credentials.delete(a.credentialId!, a.options.body.user.id);
+    expect((await phone.get('/account/me')).body.code).toBe('not_signed_in');
+    await store.credentials.markPossiblyCloned(b.credentialId!);
+    expect((await tablet.get('/session')).body.signedIn).toBe(false);
+    // The laptop signed in by registering with `a`: its session ends as well.
+    expect((await laptop.get('/account/me')).status).toBe(401);
   });
 
   it('never touches another user\'s credential', async () => {

@@ -531,22 +531,36 @@ describe.each(stores)('%s store', (_name, factory) => {
 
   describe('locks', () => {
     const now = new Date('2030-01-01T00:00:00Z');
+    const later = (ms: number) => new Date(now.getTime() + ms);
 
-    it('gives a lock to one caller until it is released or expires', () =>
+    it('gives a lock to one caller until its owner releases it or it expires', () =>
       withStore(async (store) => {
-        expect(await store.locks.acquire('account:a', 10_000, now)).toBe(true);
-        expect(await store.locks.acquire('account:a', 10_000, new Date(now.getTime() + 5_000))).toBe(false);
-        expect(await store.locks.acquire('account:b', 10_000, now)).toBe(true);
-        await store.locks.release('account:a');
-        expect(await store.locks.acquire('account:a', 10_000, now)).toBe(true);
+        const a = await store.locks.acquire('account:a', 10_000, now);
+        expect(a).toEqual(expect.any(String));
+        expect(await store.locks.acquire('account:a', 10_000, later(5_000))).toBeUndefined();
+        expect(await store.locks.acquire('account:b', 10_000, now)).toEqual(expect.any(String));
+        await store.locks.release('account:a', a!);
+        const again = await store.locks.acquire('account:a', 10_000, now);
+        expect(again).toEqual(expect.any(String));
         // A holder that died: the lock frees itself at its expiry.
-        expect(await store.locks.acquire('account:a', 10_000, new Date(now.getTime() + 10_000))).toBe(true);
+        expect(await store.locks.acquire('account:a', 10_000, later(10_000))).toEqual(expect.any(String));
+      }));
+
+    it('ignores a release by a holder whose lock expired and was taken by another', () =>
+      withStore(async (store) => {
+        const slow = await store.locks.acquire('account:s', 10_000, now);
+        const next = await store.locks.acquire('account:s', 10_000, later(11_000));
+        expect(next).toEqual(expect.any(String));
+        await store.locks.release('account:s', slow!);
+        expect(await store.locks.acquire('account:s', 10_000, later(12_000))).toBeUndefined();
+        await store.locks.release('account:s', next!);
+        expect(await store.locks.acquire('account:s', 10_000, later(12_000))).toEqual(expect.any(String));
       }));
 
     it('lets exactly one of 20 concurrent callers take a lock', () =>
       withStore(async (store) => {
         const got = await Promise.all(Array.from({ length: 20 }, () => store.locks.acquire('account:c', 10_000, now)));
-        expect(got.filter(Boolean)).toHaveLength(1);
+        expect(got.filter((t) => t !== undefined)).toHaveLength(1);
       }));
   });
 

@@ -23,7 +23,8 @@ export async function removeCredential(deps: Deps, ctx: { session: Session; user
   const { user } = ctx;
   requireRecentSignIn(deps, ctx.session);
   const lock = `account:${user.id}`;
-  if (!(await deps.store.locks.acquire(lock, LOCK_TTL_MS, deps.clock.now()))) {
+  const token = await deps.store.locks.acquire(lock, LOCK_TTL_MS, deps.clock.now());
+  if (token === undefined) {
     throw new ConflictError('account_busy', 'Another change to this account is in progress. Please try again.', `lock ${lock} is held`);
   }
   try {
@@ -35,11 +36,15 @@ export async function removeCredential(deps: Deps, ctx: { session: Session; user
     if (usable(target) && mine.filter(usable).length <= 1) {
       throw new ConflictError('last_credential', 'This is your only way to sign in. Add another security key or passkey before removing it.');
     }
+    // The caller's own session stays, no longer tied to the credential (currentSession ends
+    // sessions whose credential is gone). Detached BEFORE the delete, so that no concurrent
+    // request of this session can see it tied to a missing credential.
+    if (ctx.session.credentialId === credentialId) await deps.store.sessions.put({ ...ctx.session, credentialId: undefined });
     if (!(await deps.store.credentials.delete(credentialId, user.id))) {
       throw new NotFoundError('unknown_credential', 'No such security key or passkey on your account.');
     }
   } finally {
-    await deps.store.locks.release(lock);
+    await deps.store.locks.release(lock, token);
   }
   await deps.store.sessions.deleteByCredential(credentialId, ctx.session.id);
   await recordEvent(deps, { type: 'credential.removed', outcome: 'success', userId: user.id, credentialId, ip: ctx.ip });

@@ -12,8 +12,27 @@ export function newSessionId(deps: Pick<Deps, 'random'>): string {
   return randomId(deps.random, 32);
 }
 
+/**
+ * The signed-in session for `sessionId`, or `undefined`. A session signed in with a
+ * credential that has since been removed, disabled or flagged as possibly cloned is ended
+ * here, on its next request: this closes the race where a sign-in finishing during the
+ * credential's removal creates its session after the removal ended the others.
+ */
 export async function currentSession(deps: Pick<Deps, 'store' | 'clock'>, sessionId: string | undefined): Promise<Session | undefined> {
-  return sessionId === undefined ? undefined : deps.store.sessions.get(sessionId, deps.clock.now());
+  if (sessionId === undefined) return undefined;
+  const session = await deps.store.sessions.get(sessionId, deps.clock.now());
+  if (!session?.credentialId || (await usable(deps, session))) return session;
+  // Read again: removing a key detaches the remover's own session BEFORE deleting the
+  // credential, so a session still tied to a missing credential now is truly stale.
+  const again = await deps.store.sessions.get(sessionId, deps.clock.now());
+  if (!again?.credentialId || (await usable(deps, again))) return again;
+  await deps.store.sessions.delete(sessionId);
+  return undefined;
+}
+
+async function usable(deps: Pick<Deps, 'store'>, session: Session): Promise<boolean> {
+  const c = await deps.store.credentials.findById(session.credentialId!);
+  return c !== undefined && c.userId === session.userId && !c.disabled && !c.possiblyCloned;
 }
 
 /** Signs a user in: a new session record under a fresh id; the previous id is invalidated. */

@@ -77,13 +77,13 @@ export interface AuditStore {
 
 export interface LockStore {
   /**
-   * Takes the named lock until `now + ttlMs` unless someone holds it unexpired; returns
-   * whether it was taken. Atomic: of concurrent callers exactly one gets it. The TTL frees
-   * a lock whose holder died.
+   * Takes the named lock until `now + ttlMs` unless someone holds it unexpired; returns an
+   * owner token, or `undefined` when it is held. Atomic: of concurrent callers exactly one
+   * gets it. The TTL frees a lock whose holder died.
    */
-  acquire(name: string, ttlMs: number, now: Date): Promise<boolean>;
-  /** Releases the lock (whoever holds it). */
-  release(name: string): Promise<void>;
+  acquire(name: string, ttlMs: number, now: Date): Promise<string | undefined>;
+  /** Releases the lock if `token` still owns it (a holder that overran its TTL frees nothing). */
+  release(name: string, token: string): Promise<void>;
 }
 
 export interface RateLimitStore {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { LockStore, RateLimitStore } from '../ports.js';
 
 /**
@@ -22,16 +23,17 @@ export function createMemoryRateLimits(): RateLimitStore {
 }
 
 export function createMemoryLocks(): LockStore {
-  const locks = new Map<string, number>();
+  const locks = new Map<string, { until: number; token: string }>();
   return {
     async acquire(name, ttlMs, now) {
-      const until = locks.get(name);
-      if (until !== undefined && until > now.getTime()) return false;
-      locks.set(name, now.getTime() + ttlMs);
-      return true;
+      const held = locks.get(name);
+      if (held !== undefined && held.until > now.getTime()) return undefined;
+      const token = randomUUID();
+      locks.set(name, { until: now.getTime() + ttlMs, token });
+      return token;
     },
-    async release(name) {
-      locks.delete(name);
+    async release(name, token) {
+      if (locks.get(name)?.token === token) locks.delete(name);
     },
   };
 }

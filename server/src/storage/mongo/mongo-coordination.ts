@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { MongoServerError, type Db } from 'mongodb';
 import type { LockStore, RateLimitStore } from '../ports.js';
 import { DUPLICATE_KEY, guard } from './mongo-errors.js';
@@ -30,19 +31,20 @@ export function mongoRateLimits(db: Db): RateLimitStore {
 }
 
 export function mongoLocks(db: Db): LockStore {
-  const locks = db.collection<{ _id: string; expiresAt: Date }>('locks');
+  const locks = db.collection<{ _id: string; expiresAt: Date; token: string }>('locks');
   return {
     acquire: async (name, ttlMs, now) => {
+      const token = randomUUID();
       try {
-        await guard(() => locks.updateOne({ _id: name, expiresAt: { $lte: now } }, { $set: { expiresAt: new Date(now.getTime() + ttlMs) } }, { upsert: true }));
-        return true;
+        await guard(() => locks.updateOne({ _id: name, expiresAt: { $lte: now } }, { $set: { expiresAt: new Date(now.getTime() + ttlMs), token } }, { upsert: true }));
+        return token;
       } catch (err) {
-        if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) return false;
+        if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) return undefined;
         throw err;
       }
     },
-    release: async (name) => {
-      await guard(() => locks.deleteOne({ _id: name }));
+    release: async (name, token) => {
+      await guard(() => locks.deleteOne({ _id: name, token }));
     },
   };
 }
