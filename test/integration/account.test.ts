@@ -139,6 +139,21 @@ describe.each(testStores().map((f) => [f.name, f] as const))('account API on the
     expect((await laptop.get('/account/me')).status).toBe(401);
   });
 
+  it('checks the step-up again when adding a key finishes', async () => {
+    store = await factory.open();
+    h = createHarness(store, { env: { STEP_UP_MAX_AGE_SECONDS: '60' } });
+    const agent = h.agent();
+    await register(agent, h.authenticator());
+    const options = await agent.post('/attestation/options').send({ username: 'alice' });
+    expect(options.status).toBe(200);
+    h.clock.advance(61_000); // still inside the challenge's 300 s, past the 60 s step-up window
+    const { response } = await h.authenticator().createCredential({ challenge: options.body.challenge, userHandle: options.body.user.id });
+    const res = await agent.post('/attestation/result').send(response);
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('step_up_required');
+    expect(await store.credentials.listByUser(options.body.user.id)).toHaveLength(1);
+  });
+
   it('never touches another user\'s credential', async () => {
     await setup();
     const alice = h.agent();

@@ -1,5 +1,6 @@
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { parseInput } from '../lib/parse-input.js';
+import { requireRecentSignIn } from '../policy/step-up.js';
 import { signIn } from '../sessions/session-service.js';
 import type { Session, StoredCredential } from '../storage/ports.js';
 import { registrationResponse } from './response-schemas.js';
@@ -29,7 +30,8 @@ export interface FinishRegistrationResult {
  * 2. validate the body (`invalid_request`, `invalid_base64url`);
  * 3. verify the response (ordered checks in verifyRegistration);
  * 4. refuse a credential id already registered to anyone (`credential_exists`); for an
- *    existing user, the session must still be signed in as them (`not_signed_in`);
+ *    existing user, the session must still be signed in as them (`not_signed_in`), recently
+ *    (`step_up_required`);
  * 5. insert the credential (its unique id settles races), then, for a new user, the user
  *    (`username_taken` if someone else got there first, and the credential is removed
  *    again). Inserting the credential first means a crash in between leaves only an
@@ -38,7 +40,7 @@ export interface FinishRegistrationResult {
  */
 export async function finishRegistration(
   deps: Deps,
-  ctx: { sessionId: string | undefined; signedInUserId?: string; ip?: string },
+  ctx: { sessionId: string | undefined; session?: Session; ip?: string },
   body: unknown,
 ): Promise<FinishRegistrationResult> {
   const ceremony = await takeCeremony(deps, ctx.sessionId, 'registration');
@@ -56,9 +58,13 @@ export async function finishRegistration(
     if (await deps.store.credentials.findById(verified.credentialId)) {
       throw new ConflictError('credential_exists', 'This authenticator is already registered.', `credential id ${verified.credentialId} exists`);
     }
-    if (!ceremony.newUser && ctx.signedInUserId !== userId) {
-      // Adding a key to an existing account needs the session to still be signed in as it.
-      throw new UnauthorizedError('not_signed_in', 'Please sign in again to add a security key.', `session is no longer signed in as ${userId}`);
+    if (!ceremony.newUser) {
+      // Adding a key to an existing account needs the session to still be signed in as it,
+      // and recently (checked again here: the challenge may live longer than the step-up window).
+      if (ctx.session?.userId !== userId) {
+        throw new UnauthorizedError('not_signed_in', 'Please sign in again to add a security key.', `session is no longer signed in as ${userId}`);
+      }
+      requireRecentSignIn(deps, ctx.session);
     }
     if (!ceremony.newUser && !(await deps.store.users.findById(userId))) {
       throw new NotFoundError('unknown_user', 'This account no longer exists.', `user ${userId} was deleted during the ceremony`);

@@ -31,7 +31,7 @@ export function fido2Routes(deps: Deps): Router {
   r.post('/attestation/result', async (req, res) => {
     const sessionId = sessionIdOf(req, deps.config);
     const signedIn = await currentSession(deps, sessionId);
-    const result = await finishRegistration(deps, { sessionId, signedInUserId: signedIn?.userId, ip: req.ip }, req.body);
+    const result = await finishRegistration(deps, { sessionId, session: signedIn, ip: req.ip }, req.body);
     if (result.session) setSessionCookie(res, deps.config, result.session.id, result.session);
     res.json({ ...OK, ...describeRegistration(result, deps.config.nodeEnv !== 'production') });
   });
