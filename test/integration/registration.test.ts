@@ -208,6 +208,20 @@ describe.each(testStores().map((f) => [f.name, f] as const))('registration on th
     expect(await store.credentials.findById(res.credentialId!)).toBeUndefined();
   });
 
+  it('refuses a key algorithm keygate did not offer (unsupported_algorithm)', async () => {
+    await setup();
+    // Rewrite the COSE key's alg from -7 (26) to -48 ML-DSA-44 (38 2f) before the authenticator signs.
+    const mldsa = (bytes: Uint8Array) => {
+      const hex = Buffer.from(bytes).toString('hex');
+      expect(hex).toContain('a501020326');
+      return new Uint8Array(Buffer.from(hex.replace('a501020326', 'a50102'+'03382f'), 'hex'));
+    };
+    const res = await register(h.agent(), h.authenticator(), { credential: { attestation: 'packed-self', alg: -7, overrides: { authData: mldsa } } });
+    expect(res.result.status).toBe(400);
+    expect(res.result.body.code).toBe('unsupported_algorithm');
+    expect(await userCount()).toBe(0);
+  });
+
   it('requires UV when the options asked for it (user_verification_missing), not otherwise', async () => {
     await setup();
     const refused = await register(h.agent(), h.authenticator(), { userVerification: 'required', credential: { flags: { uv: false } } });

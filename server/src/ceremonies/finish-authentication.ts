@@ -72,6 +72,9 @@ export async function finishAuthentication(
       lastUsedAt: deps.clock.now(),
       backedUp: verified.backedUp,
     });
+    if (!won && !(await deps.store.credentials.findById(credential.id))) {
+      throw new VerificationError('unknown_credential', 'This security key or passkey is not registered here.', `credential ${credential.id} was removed during the sign-in`);
+    }
     if (!won) {
       throw new ConflictError('counter_conflict', 'This security key was used twice at once. Please try again.', `signature counter of ${credential.id} changed during verification`);
     }

@@ -9,23 +9,21 @@ import { authenticationOptionsRequest, registrationOptionsRequest, renameCredent
  * the same zod schemas that validate them, so the document cannot drift from the code.
  */
 export function openApiDocument(config: Config) {
-  const body = (schema: z.ZodType) => {
+  const body = (schema: z.ZodType, required = true) => {
     const { $schema: _drop, ...json } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-    return { required: true, content: { 'application/json': { schema: json } } };
+    return { required, content: { 'application/json': { schema: json } } };
   };
   const ok = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Ok' } } } });
-  const failures = {
-    '400': { $ref: '#/components/responses/Failed' },
-    '401': { $ref: '#/components/responses/Failed' },
-    '403': { $ref: '#/components/responses/Failed' },
-    '404': { $ref: '#/components/responses/Failed' },
-    '409': { $ref: '#/components/responses/Failed' },
-    '413': { $ref: '#/components/responses/Failed' },
-    '415': { $ref: '#/components/responses/Failed' },
-    '429': { $ref: '#/components/responses/Failed' },
-    '503': { $ref: '#/components/responses/Failed' },
-  };
-  const op = (summary: string, description: string, extra: Record<string, unknown> = {}) => ({ summary, description, responses: { '200': ok(summary), ...failures }, ...extra });
+  const failed = { $ref: '#/components/responses/Failed' };
+  const failures = (statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), failed]));
+  /** Ceremony calls: any refusal, including the per-IP rate limit (429). */
+  const ceremony = (summary: string, description: string, extra: Record<string, unknown> = {}) => ({
+    summary,
+    description,
+    responses: { '200': ok(summary), ...failures([400, 401, 403, 404, 409, 413, 415, 429, 503]) },
+    ...extra,
+  });
+  const op = (summary: string, description: string, extra: Record<string, unknown> = {}) => ({ summary, description, responses: { '200': ok(summary), ...failures([400, 401, 403, 404, 409, 413, 415, 503]) }, ...extra });
   /** Account operations: the session cookie is required. */
   const account = (summary: string, description: string, extra: Record<string, unknown> = {}) => ({ ...op(summary, description, extra), security: [{ session: [] }] });
   const plain = (summary: string, description: string, failure = false) => ({
@@ -45,20 +43,27 @@ export function openApiDocument(config: Config) {
       version: '0.1.0',
       description:
         'WebAuthn/FIDO2 relying party. Ceremony endpoints follow the FIDO Alliance "Server Requirements and Transport Binding Profile". ' +
-        'Every reply carries status "ok"|"failed" and errorMessage; failures add a stable snake_case `code` and, outside production, a developer `detail`.',
+        'Every reply of the ceremony and account calls carries status "ok"|"failed" and errorMessage; failures add a stable snake_case `code` and, outside production, a developer `detail`. ' +
+        'Adding or removing a key needs a recent sign-in: otherwise 403 step_up_required (sign in again, then retry).',
     },
     servers: config.rpOrigins.map((url) => ({ url })),
     paths: {
-      '/attestation/options': { post: op('Start a registration', 'Creation options for navigator.credentials.create(). Creates an anonymous session cookie if needed.', { requestBody: body(registrationOptionsRequest) }) },
-      '/attestation/result': { post: op('Finish a registration', 'Verifies the attestation and stores the credential; a new user is signed in.', { requestBody: body(registrationResultRequest) }) },
-      '/assertion/options': { post: op('Start an authentication', 'Request options for navigator.credentials.get(); no username = discoverable credential.', { requestBody: body(authenticationOptionsRequest) }) },
-      '/assertion/result': { post: op('Finish an authentication', 'Verifies the assertion and signs the user in (session rotated).', { requestBody: body(authenticationResultRequest) }) },
+      '/attestation/options': {
+        post: ceremony(
+          'Start a registration',
+          'Creation options for navigator.credentials.create(). A new username registers a new account; an existing one only from a session signed in as it (adding a key: recent sign-in needed, else 403 step_up_required), otherwise 409 username_taken. Creates an anonymous session cookie if needed.',
+          { requestBody: body(registrationOptionsRequest) },
+        ),
+      },
+      '/attestation/result': { post: ceremony('Finish a registration', 'Consumes the pending challenge, verifies the attestation and stores the credential; a new user is signed in.', { requestBody: body(registrationResultRequest) }) },
+      '/assertion/options': { post: ceremony('Start an authentication', 'Request options for navigator.credentials.get(); no username (or no body) = discoverable credential.', { requestBody: body(authenticationOptionsRequest, false) }) },
+      '/assertion/result': { post: ceremony('Finish an authentication', 'Consumes the pending challenge, verifies the assertion and signs the user in (session rotated).', { requestBody: body(authenticationResultRequest) }) },
       '/session': { get: op('Am I signed in', '`signedIn` plus, when true, the user and session; never 401.') },
       '/account/me': { get: account('Who am I', 'The signed-in user and session (401 not_signed_in otherwise).') },
       '/account/credentials': { get: account('List my credentials', 'Security keys and passkeys of the signed-in user.') },
       '/account/credentials/{id}': {
         patch: account('Rename a credential', 'Renames one of the caller\'s credentials.', { parameters: idParam, requestBody: body(renameCredentialRequest) }),
-        delete: account('Remove a credential', 'Removes one of the caller\'s credentials; never the last one that can sign in (409 last_credential); 409 account_busy while another removal runs. Ends the other sessions signed in with it.', { parameters: idParam }),
+        delete: account('Remove a credential', 'Removes one of the caller\'s credentials; needs a recent sign-in (403 step_up_required); never the last one that can sign in (409 last_credential); 409 account_busy while another removal runs. Ends the other sessions signed in with it.', { parameters: idParam }),
       },
       '/session/logout': { post: op('Sign out', 'Ends the session and clears the cookie.') },
       '/healthz': { get: plain('Liveness', 'The process is up: `{ "status": "ok" }`.') },

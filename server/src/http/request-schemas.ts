@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hasForbiddenCharacters } from '../policy/username.js';
 
 /**
  * Request bodies of the FIDO2 server API's options calls ("Server Requirements and Transport
@@ -31,5 +32,5 @@ export const authenticationOptionsRequest = z.object({
 });
 
 export const renameCredentialRequest = z.object({
-  name: z.string().trim().min(1).max(64),
+  name: z.string().trim().min(1).max(64).refine((n) => !hasForbiddenCharacters(n), 'must not contain invisible or control characters'),
 });
