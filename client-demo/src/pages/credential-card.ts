@@ -37,7 +37,7 @@ export function credentialCard(c: CredentialView, opts: CardOptions): HTMLElemen
       ),
     ),
     c.possiblyCloned &&
-      h('p', { class: 'warning' }, 'This key once reported a signature counter lower than before, so it may have been copied. That sign-in was refused. If you did not expect this, remove the key and use another one.'),
+      h('p', { class: 'warning' }, 'This key once reported a signature counter lower than before, so it may have been copied. That sign-in was refused and the key is now blocked: it can no longer sign in. Remove it, and if you still have the key, register it again as a new key.'),
     h('dl', { class: 'facts' },
       fact('Kind', kindLabel(c.kind), 'credential-kind'),
       fact('Model', c.model ?? 'Unknown model', 'credential-model'),
