@@ -11,6 +11,11 @@ if (!config.mongodbUri) {
   console.error('MONGODB_URI is not set');
   process.exit(2);
 }
-const store = await openMongoStore({ uri: config.mongodbUri, dbName: config.mongodbDb });
-await store.close();
-console.log(`indexes ensured in database ${config.mongodbDb}`);
+try {
+  const store = await openMongoStore({ uri: config.mongodbUri, dbName: config.mongodbDb });
+  await store.close();
+  console.log(`indexes ensured in database ${config.mongodbDb}`);
+} catch (err) {
+  console.error(`create-indexes failed: ${(err as { detail?: string }).detail ?? (err as Error).message}`);
+  process.exit(1);
+}

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { buildApp } from './app.js';
 import type { Config } from './config/config-schema.js';
 import { loadConfig } from './config/load-config.js';
+import { KeygateError } from './errors/keygate-error.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
 import { secureRandom } from './lib/random.js';
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`keygate: failed to start: ${(err as Error).message}\n`);
+  const detail = err instanceof KeygateError && err.detail ? ` (${err.detail})` : '';
+  process.stderr.write(`keygate: failed to start: ${(err as Error).message}${detail}\n`);
   process.exit(1);
 });
