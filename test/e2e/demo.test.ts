@@ -4,13 +4,17 @@
  * passkeys. ONE browser for the file; a fresh context + tab per test. Screenshots of every
  * state go to test-results/e2e/ (printed at start). See support/ for the plumbing.
  */
-import { afterAll, afterEach, beforeAll, expect, test } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, jest, test } from '@jest/globals';
 import type { Browser } from 'playwright-core';
 import { startKeygate, type RunningKeygate } from '../helpers/start-keygate.js';
 import * as cdp from '../helpers/webauthn-cdp.js';
 import { FixedClock } from '../../server/src/lib/clock.js';
 import { buildDemo, describeE2E, launchBrowser, newTab, RESULTS_DIR, type Tab } from './support/browser.js';
 import * as ui from './support/demo-ui.js';
+
+// A real browser on a loaded 2-core CI machine: one retry per test, with the first failure
+// logged, so a timing hiccup does not block a landing while a real fault still fails twice.
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
 
 const T = 30_000; // per test; every step inside is bounded by STEP_TIMEOUT_MS / CDP_TIMEOUT_MS
 const CHROME_AAGUID = '01020304-0506-0708-0102-030405060708';
@@ -23,18 +27,23 @@ describeE2E('keygate demo in Chromium with virtual authenticators', () => {
 
   beforeAll(async () => {
     buildDemo();
-    [browser, kg] = await Promise.all([launchBrowser(), startKeygate()]);
-    console.log(`e2e: Chromium ${browser.version()}, keygate at ${kg.url}; screenshots in ${RESULTS_DIR}`);
+    browser = await launchBrowser();
+    console.log(`e2e: Chromium ${browser.version()}; screenshots in ${RESULTS_DIR}`);
   }, T);
+  // A fresh in-process keygate (memory store) per test, and so per retry: cheap, and no test
+  // (or retried attempt) sees another's users.
+  beforeEach(async () => {
+    kg = await startKeygate();
+  });
   afterEach(async () => {
     const problems = tab?.problems ?? [];
     await tab?.close();
     tab = undefined;
+    await kg?.close();
     expect(problems).toEqual([]); // no uncaught page errors, no CSP violations
   });
   afterAll(async () => {
     await browser?.close();
-    await kg?.close();
   });
 
   test('ctap2/usb security key with UV: register, sign out, sign in by username; the counter grows', async () => {
