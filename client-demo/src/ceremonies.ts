@@ -79,8 +79,9 @@ export async function withStepUp<T>(username: string, change: () => Promise<T>):
     return await change();
   } catch (err) {
     if (!(err instanceof ApiError && err.code === 'step_up_required')) throw err;
-    announce('For your security, confirm it is you: use your security key or passkey.', 'busy');
+    announce('For your security, confirm it is you first: use a security key or passkey already on your account. Your browser will then ask again for the change itself.', 'busy');
     await signIn({ username }, `Confirm it is you (${username})`);
+    announce('Confirmed. Now follow your browser\'s prompt again to finish the change.', 'busy');
     return change();
   }
 }

@@ -14,7 +14,7 @@ const TRANSPORTS: Record<string, string> = {
   'smart-card': 'Smart card',
   hybrid: 'Phone or tablet (hybrid)',
   internal: 'Built into this device',
-  cable: 'Phone (caBLE)',
+  cable: 'Phone or tablet nearby',
 };
 
 export function kindLabel(kind: CredentialKind): string {

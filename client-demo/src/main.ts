@@ -14,7 +14,7 @@ import { explain } from './errors.js';
 import { renderAccount } from './pages/account.js';
 import { renderRegister } from './pages/register.js';
 import { renderSignIn } from './pages/sign-in.js';
-import { announce } from './status.js';
+import { announce, clearBusy } from './status.js';
 
 const ROUTES: Record<Route, (ctx: AppContext) => Page> = { 'sign-in': renderSignIn, register: renderRegister, account: renderAccount };
 let me: Me | null = null;
@@ -61,6 +61,7 @@ async function show(first: boolean): Promise<void> {
   if (`#/${route}` !== location.hash) history.replaceState(null, '', `#/${route}`);
   await current?.dispose?.();
   WebAuthnAbortService.cancelCeremony(); // leaving a page abandons its ceremony, if one is still pending
+  clearBusy(); // ...and its "waiting for your key" message
   const page = ROUTES[route](ctx);
   current = page;
   currentRoute = route;

@@ -7,6 +7,15 @@
 let seq = 0;
 export type StatusKind = 'info' | 'busy' | 'success' | 'error';
 
+/** Clears a "waiting for your key" message left by a ceremony that a page change abandoned. */
+export function clearBusy(): void {
+  const el = document.getElementById('status');
+  if (el?.dataset.kind === 'busy') {
+    el.textContent = '';
+    delete el.dataset.kind;
+  }
+}
+
 export function announce(message: string, kind: StatusKind = 'info'): void {
   const el = document.getElementById('status');
   if (!el) return;

@@ -97,16 +97,24 @@ export function credentialCard(c: CredentialView, opts: CardOptions): HTMLElemen
     const promptId = `cred-${c.id}-remove-prompt`;
     const confirm = h('button', { type: 'button', class: 'danger confirm', 'aria-describedby': promptId, 'data-testid': 'credential-remove-confirm' }, 'Yes, remove it');
     confirm.addEventListener('click', () => {
-      void whileBusy(card, async () => {
-        try {
-          await withStepUp(opts.username, () => api.removeCredential(c.id));
-          await opts.onChanged();
-          announce(`Removed "${c.name}". It can no longer sign in to this account.`, 'success');
-        } catch (err) {
-          announce(explain(err).message, 'error');
-          close(removeButton);
-        }
-      });
+      void (async () => {
+        let failure: string | undefined;
+        await whileBusy(card, async () => {
+          try {
+            await withStepUp(opts.username, () => api.removeCredential(c.id));
+            await opts.onChanged();
+            announce(`Removed "${c.name}". It can no longer sign in to this account.`, 'success');
+          } catch (err) {
+            failure = explain(err).message;
+            announce(failure, 'error');
+          }
+        });
+        if (failure === undefined) return;
+        // After whileBusy re-enabled the buttons, so focus can land on Remove; the message is
+        // repeated in the card, where a phone user is looking (the status box may be off screen).
+        close(removeButton);
+        replaceChildren(inline, h('p', { class: 'inline-error', 'data-testid': 'credential-error' }, failure));
+      })();
     });
     replaceChildren(inline,
       h('p', { id: promptId }, `Remove "${c.name}"? You will no longer be able to sign in with it.`),
