@@ -25,7 +25,6 @@ export function buildApp(deps: Deps, opts: { demoDir?: string | null } = {}): Ex
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', parseTrustProxy(config.trustProxy));
-  const https = config.rpOrigins.every((o) => o.startsWith('https:'));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -41,10 +40,10 @@ export function buildApp(deps: Deps, opts: { demoDir?: string | null } = {}): Ex
           baseUri: ["'none'"],
           formAction: ["'self'"],
           frameAncestors: ["'none'"],
-          ...(https ? { upgradeInsecureRequests: [] } : {}),
+          ...(config.httpsOnly ? { upgradeInsecureRequests: [] } : {}),
         },
       },
-      strictTransportSecurity: https ? { maxAge: 31536000, includeSubDomains: true } : false,
+      strictTransportSecurity: config.httpsOnly ? { maxAge: 31536000, includeSubDomains: true } : false,
     }),
   );
   app.use(cookieParser(config.sessionSecret));

@@ -115,4 +115,6 @@ export type Config = { readonly [K in Exclude<keyof Keys, 'sessionSecret'>]: Key
   readonly sessionSecret: string;
   /** true when SESSION_SECRET was not given and one was generated for this process. */
   readonly sessionSecretGenerated: boolean;
+  /** true when every RP origin is https: cookies are Secure and `__Host-`, HSTS is sent. */
+  readonly httpsOnly: boolean;
 };

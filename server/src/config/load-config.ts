@@ -21,7 +21,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
     out[name] = parsed.data;
   }
-  const config = out as Omit<Config, 'sessionSecretGenerated'>;
+  const config = out as Omit<Config, 'sessionSecretGenerated' | 'httpsOnly'>;
 
   for (const o of config.rpOrigins) {
     const host = new URL(o).hostname;
@@ -44,5 +44,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rpOrigins: Object.freeze([...config.rpOrigins]) as unknown as string[],
     sessionSecret: config.sessionSecret ?? randomBytes(32).toString('base64url'),
     sessionSecretGenerated,
+    httpsOnly: config.rpOrigins.every((o) => o.startsWith('https:')),
   });
 }

@@ -4,18 +4,13 @@ import type { Session } from '../../storage/ports.js';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 
-/** true when every origin is https: cookies are then Secure and `__Host-` prefixed. */
-function https(config: Config): boolean {
-  return config.rpOrigins.every((o) => o.startsWith('https:'));
-}
-
 /**
  * The session cookie's name: `__Host-keygate.sid` over https (the prefix makes browsers
  * refuse it unless Secure, Path=/ and without Domain, so a sibling subdomain cannot plant
  * one), `keygate.sid` on plain-http development origins, where the prefix is not allowed.
  */
 export function sessionCookieName(config: Config): string {
-  return https(config) ? '__Host-keygate.sid' : 'keygate.sid';
+  return config.httpsOnly ? '__Host-keygate.sid' : 'keygate.sid';
 }
 
 /**
@@ -37,7 +32,7 @@ export function setSessionCookie(res: Response, config: Config, id: string, sess
     signed: true,
     httpOnly: true,
     sameSite: 'lax',
-    secure: https(config),
+    secure: config.httpsOnly,
     path: '/',
     ...(session ? { expires: session.expiresAt } : {}),
   });
@@ -45,5 +40,5 @@ export function setSessionCookie(res: Response, config: Config, id: string, sess
 
 /** Tells the browser to drop the session cookie (sign-out). */
 export function clearSessionCookie(res: Response, config: Config): void {
-  res.clearCookie(sessionCookieName(config), { path: '/', httpOnly: true, sameSite: 'lax', secure: https(config) });
+  res.clearCookie(sessionCookieName(config), { path: '/', httpOnly: true, sameSite: 'lax', secure: config.httpsOnly });
 }

@@ -15,7 +15,11 @@ import type { Session, User } from '../../storage/ports.js';
  */
 export function accountRoutes(deps: Deps): Router {
   const r = Router();
-  const user = async (req: Parameters<typeof sessionIdOf>[0]) => requireUser(deps, await currentSession(deps, sessionIdOf(req, deps.config)));
+  /** The caller's session and user; 401 `not_signed_in` without them. */
+  const signedIn = async (req: Parameters<typeof sessionIdOf>[0]) => {
+    const session = await currentSession(deps, sessionIdOf(req, deps.config));
+    return { session: session!, user: await requireUser(deps, session) };
+  };
 
   // Whether this browser is signed in, without a 401 for anonymous visitors (the demo asks on every page).
   r.get('/session', async (req, res) => {
@@ -29,26 +33,23 @@ export function accountRoutes(deps: Deps): Router {
   });
 
   r.get('/account/me', async (req, res) => {
-    const session = await currentSession(deps, sessionIdOf(req, deps.config));
-    const u = await requireUser(deps, session);
-    res.json({ status: 'ok', errorMessage: '', ...meView(u, session!) });
+    const { session, user } = await signedIn(req);
+    res.json({ status: 'ok', errorMessage: '', ...meView(user, session) });
   });
 
   r.get('/account/credentials', async (req, res) => {
-    const creds = await listCredentials(deps, await user(req));
+    const creds = await listCredentials(deps, (await signedIn(req)).user);
     res.json({ status: 'ok', errorMessage: '', credentials: creds.map(credentialView) });
   });
 
   r.patch('/account/credentials/:id', async (req, res) => {
     const { name } = parseInput(renameCredentialRequest, req.body);
-    await renameCredential(deps, await user(req), req.params.id as string, name);
+    await renameCredential(deps, (await signedIn(req)).user, req.params.id as string, name);
     res.json({ status: 'ok', errorMessage: '' });
   });
 
   r.delete('/account/credentials/:id', async (req, res) => {
-    const session = await currentSession(deps, sessionIdOf(req, deps.config));
-    const u = await requireUser(deps, session);
-    await removeCredential(deps, { session: session!, user: u, ip: req.ip }, req.params.id as string);
+    await removeCredential(deps, { ...(await signedIn(req)), ip: req.ip }, req.params.id as string);
     res.json({ status: 'ok', errorMessage: '' });
   });
 
