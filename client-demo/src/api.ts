@@ -3,121 +3,46 @@
  * HttpOnly cookie `keygate.sid`, which the browser sends by itself.
  *
  * Contract: every function resolves with the parsed reply when keygate answered
- * `status: "ok"`, and rejects with an `ApiError` (carrying keygate's stable `code`, its
- * plain-words `errorMessage`, and outside production the developer `detail`) when it
- * answered `status: "failed"` or something that is not keygate JSON. A network failure
- * rejects with the browser's `TypeError`.
+ * `status: "ok"`, and rejects with an `ApiError` (keygate's stable `code`, its plain-words
+ * `errorMessage`, outside production the developer `detail`, plus `stepUp`,
+ * `retryAfterSeconds` and `recovery` when the error body has them) when it answered
+ * `status: "failed"` or something that is not keygate JSON. A network failure rejects
+ * with the browser's `TypeError`.
  */
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/browser';
+import { ApiError, extrasOf } from './api-error.js';
 import type {
-  AuthenticationResponseJSON,
-  PublicKeyCredentialCreationOptionsJSON,
-  PublicKeyCredentialRequestOptionsJSON,
-  RegistrationResponseJSON,
-} from '@simplewebauthn/browser';
+  AuthenticationOptions,
+  AuthenticationReply,
+  CodeSignInReply,
+  CredentialView,
+  Factors,
+  Me,
+  NextStep,
+  PendingSignIn,
+  RegistrationOptions,
+  RegistrationReply,
+  RegistrationRequest,
+  Reply,
+  SessionState,
+  SessionView,
+  TotpEnrolment,
+  UserVerification,
+} from './api-types.js';
 
-export interface Reply {
-  status: 'ok' | 'failed';
-  errorMessage: string;
-}
+export type * from './api-types.js';
+export { ApiError, type RecoveryInfo, type StepUpChallenge, type StepUpMethod } from './api-error.js';
 
-export type CredentialKind = 'security_key' | 'device_passkey' | 'synced_passkey';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** A credential as `GET /account/credentials` shows it. */
-export interface CredentialView {
-  id: string;
-  name: string;
-  kind: CredentialKind;
-  model: string | null;
-  aaguid: string;
-  fmt: string;
-  transports: string[];
-  createdAt: string;
-  lastUsedAt: string | null;
-  counter: number;
-  backupEligible: boolean;
-  backedUp: boolean;
-  discoverable: boolean | null;
-  userVerified: boolean;
-  possiblyCloned: boolean;
-  disabled: boolean;
-}
-
-export interface Flags {
-  up: boolean;
-  uv: boolean;
-  be: boolean;
-  bs: boolean;
-}
-
-/** Outside production only: what keygate decoded and verified. */
-export interface RegistrationDebug {
-  fmt: string;
-  aaguid: string;
-  alg: number;
-  counter: number;
-  flags: Flags;
-  attestationCertificate: { subject: string; issuer: string; notAfter: string } | null;
-}
-
-export interface AuthenticationDebug {
-  counter: number;
-  flags: Flags;
-}
-
-export interface UserView {
-  id: string;
-  username: string;
-  displayName: string;
-}
-
-export interface Me extends Reply {
-  user: UserView;
-  session: { authenticatedAt: string; userVerified: boolean; credentialId: string | null; expiresAt: string };
-}
-
-export type UserVerification = 'required' | 'preferred' | 'discouraged';
-
-export interface RegistrationRequest {
-  username: string;
-  displayName?: string;
-  authenticatorSelection?: {
-    authenticatorAttachment?: 'platform' | 'cross-platform';
-    residentKey?: 'discouraged' | 'preferred' | 'required';
-    userVerification?: UserVerification;
-  };
-  attestation?: 'none' | 'direct' | 'indirect' | 'enterprise';
-}
-
-export type RegistrationOptions = Reply & PublicKeyCredentialCreationOptionsJSON;
-export type AuthenticationOptions = Reply & PublicKeyCredentialRequestOptionsJSON;
-export type RegistrationReply = Reply & { userId: string; credential: CredentialView; debug?: RegistrationDebug };
-export type AuthenticationReply = Reply & { user: UserView; credential: CredentialView; debug?: AuthenticationDebug };
-
-/** keygate refused (or answered something unexpected). */
-export class ApiError extends Error {
-  constructor(
-    /** HTTP status (0 when the reply was not keygate JSON). */
-    readonly status: number,
-    /** keygate's stable error code, e.g. `user_verification_missing`. */
-    readonly code: string,
-    /** keygate's plain-words message, fit to show to the user. */
-    message: string,
-    /** Developer detail (absent in production). */
-    readonly detail?: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
-
-async function call<T extends Reply>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+async function call<T extends Reply>(method: Method, path: string, body?: unknown): Promise<T> {
   const res = await fetch(path, {
     method,
     credentials: 'same-origin',
     headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  let json: (Partial<Reply> & { code?: string; detail?: string }) | undefined;
+  let json: (Partial<Reply> & { code?: string; detail?: string } & Record<string, unknown>) | undefined;
   try {
     json = (await res.json()) as typeof json;
   } catch {
@@ -127,23 +52,41 @@ async function call<T extends Reply>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
     throw new ApiError(res.status, 'bad_reply', 'The server gave an unexpected answer. Please try again.', `${method} ${path}: HTTP ${res.status}, not a keygate JSON reply`);
   }
   if (json.status === 'failed' || !res.ok) {
-    throw new ApiError(res.status, json.code ?? 'failed', json.errorMessage || 'The server refused the request.', json.detail);
+    throw new ApiError(res.status, json.code ?? 'failed', json.errorMessage || 'The server refused the request.', json.detail, extrasOf(json, res.headers));
   }
   return json as T;
 }
+
+type SessionReply = Reply & { signedIn: boolean; user?: Me['user']; session?: SessionView; pendingSignIn?: PendingSignIn; passwordLogin?: boolean };
 
 export const api = {
   registrationOptions: (req: RegistrationRequest) => call<RegistrationOptions>('POST', '/attestation/options', req),
   registrationResult: (response: RegistrationResponseJSON) => call<RegistrationReply>('POST', '/attestation/result', response),
   authenticationOptions: (req: { username?: string; userVerification?: UserVerification }) => call<AuthenticationOptions>('POST', '/assertion/options', req),
   authenticationResult: (response: AuthenticationResponseJSON) => call<AuthenticationReply>('POST', '/assertion/result', response),
-  /** The signed-in user, or null; GET /session never answers 401, so anonymous page loads log no error. */
-  me: async (): Promise<Me | null> => {
-    const r = await call<Reply & { signedIn: boolean } & Partial<Me>>('GET', '/session');
-    return r.signedIn ? (r as Me) : null;
+  /** Who is signed in (or half signed in), and whether passwords are on; GET /session never answers 401. */
+  session: async (): Promise<SessionState> => {
+    const r = await call<SessionReply>('GET', '/session');
+    const me = r.signedIn && r.user && r.session ? ({ status: r.status, errorMessage: r.errorMessage, user: r.user, session: r.session } as Me) : null;
+    return { me, pendingSignIn: me ? null : (r.pendingSignIn ?? null), passwordLogin: r.passwordLogin === true };
   },
   credentials: () => call<Reply & { credentials: CredentialView[] }>('GET', '/account/credentials'),
   renameCredential: (id: string, name: string) => call<Reply>('PATCH', `/account/credentials/${encodeURIComponent(id)}`, { name }),
   removeCredential: (id: string) => call<Reply>('DELETE', `/account/credentials/${encodeURIComponent(id)}`),
   logout: () => call<Reply>('POST', '/session/logout', {}),
+
+  /** First factor: resolves with what keygate wants next (a second factor, or `enrol`). */
+  passwordLogin: (username: string, password: string) => call<Reply & { next: NextStep[] }>('POST', '/login/password', { username, password }),
+  totpLogin: (code: string) => call<CodeSignInReply>('POST', '/login/totp', { code }),
+  recoveryCodeLogin: (code: string) => call<CodeSignInReply>('POST', '/login/recovery-code', { code }),
+  /** A new account with a password; it must then enrol a second factor (`next: ["enrol"]`). */
+  passwordSignup: (username: string, password: string, displayName?: string) => call<Reply & { next: NextStep[] }>('POST', '/signup/password', { username, password, displayName }),
+
+  factors: () => call<Factors>('GET', '/account/factors'),
+  setPassword: (newPassword: string) => call<Reply>('PUT', '/account/password', { newPassword }),
+  startTotp: () => call<TotpEnrolment>('POST', '/account/totp', {}),
+  /** During a password signup the reply says `signedIn: true` (the session is now a full sign-in). */
+  confirmTotp: (code: string) => call<Reply & { signedIn?: boolean; session?: SessionView }>('POST', '/account/totp/confirm', { code }),
+  removeTotp: () => call<Reply>('DELETE', '/account/totp'),
+  newRecoveryCodes: () => call<Reply & { codes: string[] }>('POST', '/account/recovery-codes', {}),
 };

@@ -6,11 +6,11 @@
  * Contract: resolves with keygate's verified reply; rejects with an `ApiError` (keygate
  * refused) or the browser's error (`WebAuthnError`/DOMException), unchanged, so callers
  * pass it to `explain()`. Starting a ceremony aborts any other one still pending in this
- * page (WebAuthnAbortService), including passkey autofill.
+ * page (WebAuthnAbortService), including passkey autofill. (Step-up before sensitive
+ * changes, which may use these ceremonies, is step-up.ts.)
  */
 import { startAuthentication, startRegistration, type AuthenticationResponseJSON } from '@simplewebauthn/browser';
 import {
-  ApiError,
   api,
   type AuthenticationOptions,
   type AuthenticationReply,
@@ -19,7 +19,6 @@ import {
   type UserVerification,
 } from './api.js';
 import { devPanel } from './dev-panel.js';
-import { announce } from './status.js';
 
 export async function register(req: RegistrationRequest, title: string): Promise<RegistrationReply> {
   devPanel.begin(title);
@@ -65,23 +64,5 @@ export async function finishSignIn(response: AuthenticationResponseJSON, recorde
   } catch (err) {
     if (recorded) devPanel.failure(err);
     throw err;
-  }
-}
-
-/**
- * Runs a sensitive account change (adding or removing a key). When keygate answers
- * `step_up_required` (this session signed in longer ago than STEP_UP_MAX_AGE_SECONDS), asks
- * the user to confirm with a sign-in as `username`, then retries the change once. Rejects
- * like the change or the sign-in would.
- */
-export async function withStepUp<T>(username: string, change: () => Promise<T>): Promise<T> {
-  try {
-    return await change();
-  } catch (err) {
-    if (!(err instanceof ApiError && err.code === 'step_up_required')) throw err;
-    announce('For your security, confirm it is you first: use a security key or passkey already on your account. Your browser will then ask again for the change itself.', 'busy');
-    await signIn({ username }, `Confirm it is you (${username})`);
-    announce('Confirmed. Now follow your browser\'s prompt again to finish the change.', 'busy');
-    return change();
   }
 }

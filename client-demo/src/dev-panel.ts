@@ -1,13 +1,14 @@
 /**
  * Developer panel (#dev-panel): the last ceremony's options, the browser's response, what
  * keygate decoded from it (fmt, AAGUID, flags, counter, attestation certificate) and, for
- * a failure, keygate's `code` and `detail` or the browser's error.
+ * a failure, keygate's `code` and `detail` or the browser's error; plus what the current
+ * session proved (`amr`, `acr`, auth time) as GET /session reports it.
  *
  * It stays hidden until keygate shows it is not in production: a reply carrying `debug`
  * or an error carrying `detail` (production sends neither). Once seen, the panel stays
  * for the rest of the browser session (sessionStorage), so it survives reloads.
  */
-import { ApiError, type AuthenticationDebug, type RegistrationDebug } from './api.js';
+import { ApiError, type AuthenticationDebug, type RegistrationDebug, type SessionView } from './api.js';
 import { fact, h, replaceChildren } from './dom.js';
 import { explain } from './errors.js';
 
@@ -23,6 +24,7 @@ interface CeremonyRecord {
 const SEEN_KEY = 'keygate.demo.devPanel';
 const ALGS: { [alg: number]: string } = { [-7]: 'ES256', [-8]: 'EdDSA', [-35]: 'ES384', [-36]: 'ES512', [-37]: 'PS256', [-257]: 'RS256' };
 let current: CeremonyRecord | undefined;
+let session: SessionView | null = null;
 
 function seen(): boolean {
   return sessionStorage.getItem(SEEN_KEY) === '1';
@@ -51,6 +53,21 @@ export const devPanel = {
     if (reply.debug) markSeen();
     if (current) current.debug = reply.debug;
     render();
+  },
+  /** The signed-in session as of the last GET /session (null: not signed in). */
+  session(s: SessionView | null): void {
+    session = s;
+    render();
+  },
+  /** Records a step that is not a WebAuthn ceremony (password, code): its failure shows like a ceremony's. */
+  async step<T>(title: string, task: () => Promise<T>): Promise<T> {
+    devPanel.begin(title);
+    try {
+      return await task();
+    } catch (err) {
+      devPanel.failure(err);
+      throw err;
+    }
   },
   failure(err: unknown): void {
     const x = explain(err);
@@ -104,6 +121,15 @@ function render(): void {
         row('Certificate subject', d.attestationCertificate?.subject, 'dev-cert-subject'),
         row('Certificate issuer', d.attestationCertificate?.issuer, 'dev-cert-issuer'),
         row('Certificate valid until', d.attestationCertificate?.notAfter),
+      ),
+    session && h('h3', {}, 'This session'),
+    session &&
+      h('dl', { class: 'facts' },
+        row('amr', session.amr?.join(' ') ?? 'not reported', 'dev-amr'),
+        row('acr', session.acr ?? 'not reported', 'dev-acr'),
+        row('Authenticated at', session.authTime ?? session.authenticatedAt, 'dev-auth-time'),
+        row('User verified', yesNo(session.userVerified)),
+        row('Recovery sign-in', yesNo(session.recovery)),
       ),
     c?.options !== undefined && h('details', {}, h('summary', {}, 'Options from keygate'), h('pre', { 'data-testid': 'dev-options' }, JSON.stringify(c.options, null, 2))),
     c?.response !== undefined && h('details', {}, h('summary', {}, 'Response from the browser'), h('pre', { 'data-testid': 'dev-response' }, JSON.stringify(c.response, null, 2))),

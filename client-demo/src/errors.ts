@@ -2,7 +2,9 @@
  * Turns any failure of a ceremony or API call into words a person can act on.
  *
  * Contract of `explain(err, during)`:
- *  - keygate refusals (`ApiError`) show keygate's own `errorMessage` (already plain words);
+ *  - keygate refusals (`ApiError`) show keygate's own `errorMessage` (already plain words),
+ *    except `locked_out`/`rate_limited`, which always say how long to wait (from
+ *    `retryAfterSeconds` or the Retry-After header);
  *  - browser WebAuthn errors (DOMException names, or @simplewebauthn/browser's
  *    `WebAuthnError` with its `code`) map to fixed sentences below;
  *  - `aborted` is true when the ceremony was cancelled on purpose by the page (another
@@ -11,6 +13,7 @@
  *    DOMException name.
  */
 import { ApiError } from './api.js';
+import { waitLabel } from './format.js';
 
 export interface Explained {
   message: string;
@@ -41,7 +44,7 @@ const BY_NAME: Record<string, string> = {
 };
 
 export function explain(err: unknown): Explained {
-  if (err instanceof ApiError) return { message: err.message, code: err.code, aborted: false };
+  if (err instanceof ApiError) return { message: apiMessage(err), code: err.code, aborted: false };
   const e = err as { name?: string; code?: string; message?: string } | undefined;
   const name = e?.name ?? 'Error';
   const code = typeof e?.code === 'string' ? e.code : name;
@@ -56,4 +59,11 @@ export function explain(err: unknown): Explained {
   }
   // Raw exception text is for developers (the dev panel shows the code); people get plain words.
   return { message: 'Something went wrong with your security key or passkey. Please try again, or use another one.', code, aborted: false };
+}
+
+function apiMessage(err: ApiError): string {
+  const wait = err.retryAfterSeconds === undefined ? 'a few minutes' : waitLabel(err.retryAfterSeconds);
+  if (err.code === 'locked_out') return `Too many wrong attempts: signing in to this account is paused for your security. Try again in ${wait}.`;
+  if (err.code === 'rate_limited') return `Too many requests from this network. Try again in ${wait}.`;
+  return err.message;
 }

@@ -30,3 +30,29 @@ export function when(iso: string | null, never = 'Never'): string {
   if (!iso) return never;
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
+
+/** A wait in words: "45 seconds", "1 minute", "15 minutes" (rounded up to whole minutes from 60 s). */
+export function waitLabel(seconds: number): string {
+  const s = Math.max(1, Math.ceil(seconds));
+  if (s < 60) return s === 1 ? '1 second' : `${s} seconds`;
+  const m = Math.ceil(s / 60);
+  return m === 1 ? '1 minute' : `${m} minutes`;
+}
+
+/** RFC 8176 `amr` values as keygate uses them (docs: DESIGN "What a login proves"). */
+const AMR: Record<string, string> = {
+  pwd: 'password',
+  hwk: 'hardware security key',
+  swk: 'security key or passkey',
+  user: 'user verification',
+  pin: 'PIN',
+  otp: 'authenticator app code',
+  kba: 'recovery code',
+};
+
+/** "password + security key or passkey (mfa)": what a sign-in proved; `mfa` becomes the suffix. */
+export function amrLabel(amr: string[] | undefined): string {
+  if (!amr || amr.length === 0) return 'not reported';
+  const parts = amr.filter((a) => a !== 'mfa').map((a) => AMR[a] ?? a);
+  return `${parts.join(' + ') || 'multiple factors'}${amr.includes('mfa') ? ' (mfa)' : ''}`;
+}

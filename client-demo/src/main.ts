@@ -1,47 +1,82 @@
 /**
- * keygate demo entry: a hash-routed single page app (#/sign-in, #/register, #/account)
- * over keygate's real endpoints. Page changes are serialised: the old page is disposed
- * (e.g. passkey autofill cancelled) and any pending ceremony aborted before the new one
- * renders. After a navigation, focus moves to the new page's heading so keyboard and
- * screen-reader users land on it.
+ * keygate demo entry: a hash-routed single page app (#/sign-in, #/register, #/account, and
+ * for password sign-ins #/second-step and #/enrol) over keygate's real endpoints. Page
+ * changes are serialised: the old page is disposed (e.g. passkey autofill cancelled) and any
+ * pending ceremony aborted before the new one renders. After a navigation, focus moves to
+ * the new page's heading so keyboard and screen-reader users land on it.
  */
 import { WebAuthnAbortService } from '@simplewebauthn/browser';
-import { api, type Me } from './api.js';
+import { api, type Me, type PendingSignIn, type RecoveryInfo } from './api.js';
 import type { AppContext, Page, Route } from './app-context.js';
-import { initDevPanel } from './dev-panel.js';
+import { devPanel, initDevPanel } from './dev-panel.js';
 import { h, replaceChildren } from './dom.js';
 import { explain } from './errors.js';
 import { renderAccount } from './pages/account.js';
+import { renderEnrol } from './pages/enrol.js';
 import { renderRegister } from './pages/register.js';
+import { renderSecondStep } from './pages/second-step.js';
 import { renderSignIn } from './pages/sign-in.js';
 import { announce, clearBusy } from './status.js';
 
-const ROUTES: Record<Route, (ctx: AppContext) => Page> = { 'sign-in': renderSignIn, register: renderRegister, account: renderAccount };
+const ROUTES: Record<Route, (ctx: AppContext) => Page> = {
+  'sign-in': renderSignIn,
+  register: renderRegister,
+  account: renderAccount,
+  'second-step': renderSecondStep,
+  enrol: renderEnrol,
+};
 let me: Me | null = null;
+let pending: PendingSignIn | null = null;
+/** What this page was told by POST /login/password or /signup/password, in case GET /session does not report it. */
+let localPending: PendingSignIn | null = null;
+let passwordLogin = false;
+let recoveryNotice: RecoveryInfo | null = null;
 let current: Page | undefined;
 let currentRoute: Route | undefined;
 let queue: Promise<void> = Promise.resolve();
 
 const ctx: AppContext = {
-  get me() {
-    return me;
-  },
+  get me() { return me; },
+  get pending() { return pending; },
+  get passwordLogin() { return passwordLogin; },
+  get recoveryNotice() { return recoveryNotice; },
   navigate(route) {
     if (location.hash === `#/${route}`) schedule(false);
     else location.hash = `#/${route}`;
   },
   async refreshSession() {
     try {
-      me = await api.me();
+      const s = await api.session();
+      me = s.me;
+      passwordLogin = s.passwordLogin;
+      pending = me ? null : (s.pendingSignIn ?? localPending);
     } catch {
       me = null;
+      pending = null;
     }
+    if (me) localPending = null;
+    devPanel.session(me?.session ?? null);
     renderNav();
     return me;
   },
-  async signedIn(reply, how) {
+  passwordAccepted(username, next) {
+    localPending = pending = { username, next };
+    ctx.navigate(next.includes('enrol') ? 'enrol' : 'second-step');
+  },
+  async abandonSignIn() {
+    localPending = pending = null;
+    await api.logout().catch(() => undefined);
     await ctx.refreshSession();
-    announce(`Signed in as ${reply.user.displayName} (${reply.user.username}) ${how}.`, 'success');
+    ctx.navigate('sign-in');
+  },
+  async signedIn(reply, how) {
+    localPending = null;
+    recoveryNotice = reply.recovery ?? null;
+    await ctx.refreshSession();
+    const user = reply.user ?? me?.user;
+    const who = user ? `${user.displayName} (${user.username})` : 'you';
+    const rest = reply.recovery ? ` ${reply.recovery.remaining} recovery ${reply.recovery.remaining === 1 ? 'code' : 'codes'} left: add a new security key now.` : '';
+    announce(`Signed in as ${who} ${how}.${rest}`, 'success');
     ctx.navigate('account');
   },
 };
@@ -51,13 +86,23 @@ function routeFromHash(): Route | undefined {
   return name && name in ROUTES ? (name as Route) : undefined;
 }
 
+/** Where a visitor in the current state may be: pages that need a (half) sign-in redirect. */
+function allowed(route: Route | undefined): Route {
+  const enrolling = pending?.next.includes('enrol') ?? false;
+  const home: Route = me ? 'account' : pending ? (enrolling ? 'enrol' : 'second-step') : 'sign-in';
+  if (route === undefined) return home;
+  if (route === 'account' && !me) return home;
+  if (route === 'second-step' && (!pending || enrolling)) return home;
+  if (route === 'enrol' && (!pending || !enrolling)) return home;
+  return route;
+}
+
 function schedule(first: boolean): void {
   queue = queue.then(() => show(first)).catch((err) => announce(explain(err).message, 'error'));
 }
 
 async function show(first: boolean): Promise<void> {
-  let route = routeFromHash() ?? (me ? 'account' : 'sign-in');
-  if (route === 'account' && !me) route = 'sign-in';
+  const route = allowed(routeFromHash());
   if (`#/${route}` !== location.hash) history.replaceState(null, '', `#/${route}`);
   await current?.dispose?.();
   WebAuthnAbortService.cancelCeremony(); // leaving a page abandons its ceremony, if one is still pending
@@ -78,6 +123,8 @@ function renderNav(): void {
     try {
       await api.logout();
       me = null;
+      pending = localPending = recoveryNotice = null;
+      devPanel.session(null);
       announce('You are signed out.', 'success');
       ctx.navigate('sign-in');
     } catch (err) {

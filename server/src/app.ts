@@ -10,7 +10,9 @@ import { limitJsonDepth } from './http/middleware/limit-json-depth.js';
 import { requireJson } from './http/middleware/require-json.js';
 import { sameOrigin } from './http/middleware/same-origin.js';
 import { accountRoutes } from './http/routes/account-routes.js';
+import { factorRoutes } from './http/routes/factor-routes.js';
 import { fido2Routes } from './http/routes/fido2-routes.js';
+import { loginRoutes } from './http/routes/login-routes.js';
 import { opsRoutes } from './http/routes/ops-routes.js';
 
 /** Where the bundled demo lives (client-demo/dist, built by `npm run build:demo`). */
@@ -52,12 +54,14 @@ export function buildApp(deps: Deps, opts: { demoDir?: string | null } = {}): Ex
   const api = express.Router();
   api.use(sameOrigin(config.rpOrigins));
   // Counted before the body is parsed, so malformed floods count too.
-  api.use(['/attestation', '/assertion'], ceremonyRateLimit(deps));
+  api.use(['/attestation', '/assertion', '/login', '/signup'], ceremonyRateLimit(deps));
   api.use(express.json({ limit: config.bodyLimit, strict: true, type: 'application/json' }));
   api.use(requireJson);
   api.use(limitJsonDepth);
   api.use(fido2Routes(deps));
+  api.use(loginRoutes(deps));
   api.use(accountRoutes(deps));
+  api.use(factorRoutes(deps));
   app.use(api);
 
   const demoDir = opts.demoDir === undefined ? DEMO_DIR : opts.demoDir;

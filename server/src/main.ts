@@ -22,8 +22,9 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger(config.logLevel);
-  if (config.sessionSecretGenerated) {
-    logger.warn('SESSION_SECRET is not set: generated a random one; sessions end when keygate restarts.');
+  for (const name of config.generatedSecrets) {
+    const lost = { SESSION_SECRET: 'sessions end', DATA_KEYS: 'TOTP secrets cannot be read', HMAC_SECRET: 'recovery codes stop working' }[name];
+    logger.warn(`${name} is not set: generated a random one for this process; ${lost} when keygate restarts.`);
   }
   const store = await openStore(config, logger);
   const app = buildApp({ config, store, clock: systemClock, random: secureRandom, logger });

@@ -60,7 +60,7 @@ function newCeremony(o: Partial<Ceremony> = {}): Ceremony {
 }
 
 function newSession(o: Partial<Session> = {}): Session {
-  return { id: id(32), userId: id(32), credentialId: id(), userVerified: true, authenticatedAt: at(0), expiresAt: at(3_600_000), ...o };
+  return { id: id(32), userId: id(32), credentialId: id(), amr: ['swk', 'user', 'mfa'], acr: 'urn:keygate:acr:phr', authenticatedAt: at(0), expiresAt: at(3_600_000), ...o };
 }
 
 /** The rejection of `p` (fails the test if it resolves). */
@@ -499,7 +499,7 @@ describe.each(stores)('%s store', (_name, factory) => {
 
     it('keeps an absent credentialId absent (not null)', () =>
       withStore(async (store) => {
-        const s = newSession({ credentialId: undefined, userVerified: false });
+        const s = newSession({ credentialId: undefined, amr: ['pwd', 'otp', 'mfa'] });
         await store.sessions.put(s);
         const got = await store.sessions.get(s.id, at(1));
         expect(got).toEqual(s);

@@ -1,19 +1,25 @@
 /**
- * Account security page: every credential of the signed-in user (credential-card.ts) and
- * "Add another", which runs a registration for the signed-in username (keygate then adds
- * the credential to this account, and its excludeCredentials stop an already registered
- * key from being registered twice). Not signed in (401) sends the user to Sign in. Adding
- * and removing are sensitive: after `step_up_required` the user confirms with a sign-in
- * and the change is retried (withStepUp).
+ * Account security page: what this sign-in proved (amr/acr), a prominent notice after a
+ * recovery-code sign-in (add a new key; codes left), the sign-in methods (password,
+ * authenticator app, recovery codes: sign-in-methods.ts), every credential of the user
+ * (credential-card.ts) and "Add another", which runs a registration for the signed-in
+ * username (keygate adds the credential to this account; excludeCredentials stop a key
+ * from being registered twice). Not signed in (401) sends the user to Sign in. Changes
+ * are sensitive: after `step_up_required` the user confirms it is them and the change is
+ * retried (withStepUp).
  */
 import { ApiError, api } from '../api.js';
 import type { AppContext, Page } from '../app-context.js';
-import { register, withStepUp } from '../ceremonies.js';
-import { h, replaceChildren, whileBusy } from '../dom.js';
+import { register } from '../ceremonies.js';
+import { fact, h, replaceChildren, whileBusy } from '../dom.js';
 import { explain } from '../errors.js';
+import { amrLabel, when } from '../format.js';
 import { announce } from '../status.js';
+import { withStepUp } from '../step-up.js';
 import { authenticatorChoice } from './authenticator-choice.js';
 import { credentialCard } from './credential-card.js';
+import { recoveryNotice } from './recovery-notice.js';
+import { signInMethods } from './sign-in-methods.js';
 
 export function renderAccount(ctx: AppContext): Page {
   const me = ctx.me!;
@@ -24,11 +30,26 @@ export function renderAccount(ctx: AppContext): Page {
     choice.element,
     h('div', { class: 'actions' }, h('button', { type: 'submit', 'data-testid': 'add-submit' }, 'Add security key or passkey')),
   );
+  const signedOut = async () => {
+    await ctx.refreshSession();
+    announce('Your session has ended. Please sign in again.', 'error');
+    ctx.navigate('sign-in');
+  };
+  const notice = me.session.recovery || ctx.recoveryNotice ? recoveryNotice(ctx.recoveryNotice?.remaining, () => addForm.querySelector<HTMLInputElement>('input')?.focus()) : undefined;
+  const methods = signInMethods({ username: me.user.username, passwordLogin: ctx.passwordLogin, loaded: (f) => notice?.remaining(f.recoveryCodes.remaining), signedOut });
+  const s = me.session;
   const root = h('div', {},
     h('section', { class: 'card', 'aria-labelledby': 'account-title' },
       h('h1', { id: 'account-title', tabindex: '-1' }, 'Account security'),
       h('p', { 'data-testid': 'account-user' }, `Signed in as ${me.user.displayName} (${me.user.username}).`),
+      h('p', { 'data-testid': 'session-proof' }, `This sign-in proved: ${amrLabel(s.amr)}.`),
+      h('dl', { class: 'facts' },
+        fact('Assurance level (acr)', s.acr ?? 'not reported', 'session-acr'),
+        fact('Signed in', when(s.authTime ?? s.authenticatedAt)),
+      ),
     ),
+    notice?.element,
+    methods.element,
     h('section', { 'aria-labelledby': 'credentials-title' }, listTitle, list),
     h('section', { class: 'card', 'aria-labelledby': 'add-title' },
       h('h2', { id: 'add-title' }, 'Add another security key or passkey'),
@@ -45,17 +66,12 @@ export function renderAccount(ctx: AppContext): Page {
         ? h('li', {}, 'No security keys or passkeys.')
         : credentials.map((c) => credentialCard(c, { current: c.id === currentId, username: me.user.username, onChanged: async () => {
             await ctx.refreshSession();
-            await load(true);
+            await Promise.all([load(true), methods.load(false)]);
           } })));
       list.dataset.loaded = String(Date.now());
       if (focusList) listTitle.focus();
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) {
-        await ctx.refreshSession();
-        announce('Your session has ended. Please sign in again.', 'error');
-        ctx.navigate('sign-in');
-        return;
-      }
+      if (err instanceof ApiError && err.status === 401) return signedOut();
       replaceChildren(list, h('li', {}, 'Could not load your keys.'));
       announce(explain(err).message, 'error');
     }
@@ -68,9 +84,10 @@ export function renderAccount(ctx: AppContext): Page {
       try {
         const reply = await withStepUp(me.user.username, () =>
           register({ username: me.user.username, displayName: me.user.displayName, ...choice.read() }, `Add another key for ${me.user.username}`),
+          { promptsAgain: true },
         );
         await ctx.refreshSession();
-        await load(true);
+        await Promise.all([load(true), methods.load(false)]);
         announce(`Added "${reply.credential.name}" to your account.`, 'success');
       } catch (err) {
         const x = explain(err);
@@ -79,5 +96,5 @@ export function renderAccount(ctx: AppContext): Page {
     });
   });
 
-  return { title: 'Account security', element: root, mounted: () => void load(false) };
+  return { title: 'Account security', element: root, mounted: () => void Promise.all([load(false), methods.load(false)]) };
 }

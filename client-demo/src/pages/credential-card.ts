@@ -3,14 +3,14 @@
  * "possibly cloned" warning when its signature counter once went backwards, and the two
  * actions. Rename and remove happen inline (no window.confirm): Rename opens a small form,
  * Remove asks for confirmation in place. keygate decides whether a removal is allowed
- * (`last_credential`); the card only reports the outcome through `onChanged`/`announce`.
+ * (`last_factor`: never the last way to sign in); the card only reports the outcome through `onChanged`/`announce`.
  */
 import { api, type CredentialView } from '../api.js';
 import { fact, h, replaceChildren, whileBusy } from '../dom.js';
 import { explain } from '../errors.js';
 import { kindLabel, transportsLabel, when } from '../format.js';
 import { announce } from '../status.js';
-import { withStepUp } from '../ceremonies.js';
+import { withStepUp } from '../step-up.js';
 
 export interface CardOptions {
   /** The credential that signed this session in, if any. */

@@ -1,7 +1,9 @@
 /**
  * Register page: a new account is a username, an optional display name and its first
  * security key or passkey. keygate creates the account only when the ceremony verifies,
- * and signs the new user in. (A taken username is refused: `username_taken`.)
+ * and signs the new user in. (A taken username is refused: `username_taken`.) Where
+ * keygate enables passwords, a second card creates an account with a password instead
+ * (password-signup.ts), which then must enrol a second factor (#/enrol).
  */
 import type { AppContext, Page } from '../app-context.js';
 import { register } from '../ceremonies.js';
@@ -9,6 +11,7 @@ import { h, whileBusy } from '../dom.js';
 import { explain } from '../errors.js';
 import { announce } from '../status.js';
 import { authenticatorChoice } from './authenticator-choice.js';
+import { passwordSignup } from './password-signup.js';
 
 export function renderRegister(ctx: AppContext): Page {
   const username = h('input', { type: 'text', id: 'register-username', name: 'username', autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false', required: true, maxlength: '64', 'aria-describedby': 'register-username-hint', 'data-testid': 'register-username' });
@@ -34,6 +37,8 @@ export function renderRegister(ctx: AppContext): Page {
     form,
     h('p', { class: 'after-actions' }, 'Already registered? ', h('a', { href: '#/sign-in' }, 'Sign in'), '.'),
   );
+
+  const element = h('div', {}, root, ctx.passwordLogin && passwordSignup({ accepted: (name, next) => ctx.passwordAccepted(name, next) }));
 
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -65,5 +70,5 @@ export function renderRegister(ctx: AppContext): Page {
     });
   });
 
-  return { title: 'Create an account', element: root };
+  return { title: 'Create an account', element };
 }

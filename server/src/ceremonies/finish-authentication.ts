@@ -7,6 +7,8 @@ import { recordEvent } from '../audit/record-event.js';
 import { ConflictError, ForbiddenError, KeygateError, VerificationError } from '../errors/keygate-error.js';
 import type { Deps } from '../deps.js';
 import { takeCeremony } from './pending-ceremony.js';
+import { takeSignInAttempt } from './sign-in-attempt.js';
+import type { ProvenFactor } from '../policy/sign-in-proof.js';
 import { CounterRegressionError, verifyAuthentication, type VerifiedAuthentication } from './verify-authentication-response.js';
 
 export interface FinishAuthenticationResult {
@@ -31,7 +33,11 @@ export interface FinishAuthenticationResult {
  *    flags the credential as possibly cloned and records `credential.possibly_cloned`;
  * 7. advance the counter by compare-and-set; losing the race refuses the sign-in
  *    (`counter_conflict`): two assertions can never both pass with one counter value.
- * 8. sign the user in under a new session id (rotation, against session fixation).
+ * 8. a second factor (the ceremony was started for a half sign-in) completes that half
+ *    sign-in, taken atomically (`no_pending_sign_in` if it is gone): amr pwd + key;
+ *    otherwise a passwordless sign-in: amr from the key alone (UV makes it two factors);
+ *    either way the user is signed in under a new session id (rotation, against session
+ *    fixation) and the account's lockout counter is forgotten.
  */
 export async function finishAuthentication(
   deps: Deps,
@@ -78,8 +84,12 @@ export async function finishAuthentication(
     if (!won) {
       throw new ConflictError('counter_conflict', 'This security key was used twice at once. Please try again.', `signature counter of ${credential.id} changed during verification`);
     }
-    await recordEvent(deps, { type: 'authentication.succeeded', outcome: 'success', userId: user.id, credentialId: credential.id, ip: ctx.ip, data: { userVerified: verified.userVerified } });
-    const session = await signIn(deps, ctx.sessionId, { userId: user.id, credentialId: credential.id, userVerified: verified.userVerified });
+    const factor: ProvenFactor = { kind: 'webauthn', userVerified: verified.userVerified, hardwareBound: false };
+    const session = ceremony.signInAttemptId
+      ? await signInWithAttempt(deps, ctx.sessionId, ceremony.signInAttemptId, factor, credential.id)
+      : await signIn(deps, ctx.sessionId, { userId: user.id, credentialId: credential.id, factors: [factor] });
+    await deps.store.lockouts.reset(`user:${user.username}`);
+    await recordEvent(deps, { type: 'authentication.succeeded', outcome: 'success', userId: user.id, credentialId: credential.id, ip: ctx.ip, data: { userVerified: verified.userVerified, amr: session.amr } });
     return { user, credential: { ...credential, counter: verified.newCounter }, verified, session };
   } catch (err) {
     if (err instanceof KeygateError) {
@@ -87,6 +97,11 @@ export async function finishAuthentication(
     }
     throw err;
   }
+}
+
+async function signInWithAttempt(deps: Deps, sessionId: string | undefined, attemptId: string, factor: ProvenFactor, credentialId: string): Promise<Session> {
+  const attempt = await takeSignInAttempt(deps, sessionId, attemptId);
+  return signIn(deps, sessionId, { userId: attempt.userId, credentialId, factors: [{ kind: 'password' }, factor] });
 }
 
 async function verifyCountingClones(

@@ -1,6 +1,8 @@
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { parseInput } from '../lib/parse-input.js';
-import { requireRecentSignIn } from '../policy/step-up.js';
+import { requireStepUp } from '../policy/step-up.js';
+import { loadFactorSet } from '../factors/load-factor-set.js';
+import { takeSignInAttempt } from './sign-in-attempt.js';
 import { signIn } from '../sessions/session-service.js';
 import type { Session, StoredCredential } from '../storage/ports.js';
 import { registrationResponse } from './response-schemas.js';
@@ -19,7 +21,7 @@ export interface FinishRegistrationResult {
   newUser: boolean;
   credential: StoredCredential;
   verified: VerifiedRegistration;
-  /** A new user is signed in (under a new session id); adding a key keeps the session. */
+  /** A new user, or a sign-up's enrolment, is signed in (under a new session id); adding a key keeps the session. */
   session?: Session;
 }
 
@@ -30,13 +32,15 @@ export interface FinishRegistrationResult {
  * 2. validate the body (`invalid_request`, `invalid_base64url`);
  * 3. verify the response (ordered checks in verifyRegistration);
  * 4. refuse a credential id already registered to anyone (`credential_exists`); for an
- *    existing user, the session must still be signed in as them (`not_signed_in`), recently
- *    (`step_up_required`);
+ *    existing user, the session must still be signed in as them (`not_signed_in`), with a
+ *    fresh two-factor proof (`step_up_required`); a sign-up's enrolment instead takes its
+ *    half sign-in, atomically (`no_pending_sign_in` if it is gone);
  * 5. insert the credential (its unique id settles races), then, for a new user, the user
  *    (`username_taken` if someone else got there first, and the credential is removed
  *    again). Inserting the credential first means a crash in between leaves only an
  *    orphan credential that can never sign in, never a username with no way to sign in;
- * 6. a new user is signed in (fresh session id).
+ * 6. a new user, or the enrolling one, is signed in (fresh session id): amr from the key
+ *    (with UV: two factors), or password + key for an enrolment.
  */
 export async function finishRegistration(
   deps: Deps,
@@ -58,14 +62,15 @@ export async function finishRegistration(
     if (await deps.store.credentials.findById(verified.credentialId)) {
       throw new ConflictError('credential_exists', 'This authenticator is already registered.', `credential id ${verified.credentialId} exists`);
     }
-    if (!ceremony.newUser) {
+    if (!ceremony.newUser && !ceremony.signInAttemptId) {
       // Adding a key to an existing account needs the session to still be signed in as it,
-      // and recently (checked again here: the challenge may live longer than the step-up window).
+      // with a fresh proof (checked again here: the challenge may outlive the step-up window).
       if (ctx.session?.userId !== userId) {
         throw new UnauthorizedError('not_signed_in', 'Please sign in again to add a security key.', `session is no longer signed in as ${userId}`);
       }
-      requireRecentSignIn(deps, ctx.session);
+      requireStepUp(ctx.session, (await loadFactorSet(deps, userId)).factors, 'add_factor', deps.clock.now(), deps.config.stepUpMaxAgeSeconds);
     }
+    const enrolment = ceremony.signInAttemptId ? await takeSignInAttempt(deps, ctx.sessionId, ceremony.signInAttemptId) : undefined;
     if (!ceremony.newUser && !(await deps.store.users.findById(userId))) {
       throw new NotFoundError('unknown_user', 'This account no longer exists.', `user ${userId} was deleted during the ceremony`);
     }
@@ -80,7 +85,9 @@ export async function finishRegistration(
       }
     }
     await recordEvent(deps, { type: 'registration.succeeded', outcome: 'success', userId, credentialId: credential.id, ip: ctx.ip, data: { fmt: credential.fmt, aaguid: credential.aaguid } });
-    const session = ceremony.newUser ? await signIn(deps, ctx.sessionId, { userId, credentialId: credential.id, userVerified: verified.userVerified }) : undefined;
+    const key = { kind: 'webauthn', userVerified: verified.userVerified, hardwareBound: false } as const;
+    const factors = enrolment ? [{ kind: 'password' } as const, key] : [key];
+    const session = ceremony.newUser || enrolment ? await signIn(deps, ctx.sessionId, { userId, credentialId: credential.id, factors }) : undefined;
     return { userId, newUser: ceremony.newUser === true, credential, verified, session };
   } catch (err) {
     if (err instanceof KeygateError) {

@@ -1,55 +1,79 @@
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { NotFoundError } from '../errors/keygate-error.js';
+import { usableCredential } from '../factors/load-factor-set.js';
 import { openCeremony } from './pending-ceremony.js';
+import { decoyCredentials } from './decoy-credentials.js';
 import { allowedExtensions } from '../policy/client-extensions.js';
+import { decideUserVerification } from '../policy/user-verification.js';
 import { normalizeUsername } from '../policy/username.js';
 import type { UserVerificationRequirement } from '../storage/ports.js';
 import type { Deps } from '../deps.js';
 
 /** ServerPublicKeyCredentialGetOptionsRequest (FIDO2 server profile §7.4.1). */
 export interface StartAuthenticationInput {
-  /** Empty or absent: usernameless sign-in with a discoverable credential. */
+  /** Empty or absent: usernameless sign-in with a discoverable credential (or the half sign-in's user). */
   username?: string;
+  /** May ask for more user verification than policy, never less (policy/user-verification.ts). */
   userVerification?: UserVerificationRequirement;
   extensions?: Record<string, unknown>;
 }
 
 /**
- * Starts an authentication (WebAuthn §7.2 steps 1-3 on the RP side). By username,
- * allowCredentials lists that user's credentials that may sign in (not disabled, not flagged
- * as possibly cloned); without one it is empty and the
- * authenticator offers its discoverable credentials. The pending ceremony remembers the
- * user and the ids it offered, so finishing can insist on them.
+ * Starts an authentication (WebAuthn §7.2 steps 1-3 on the RP side). Three cases:
+ * - the session holds a half sign-in (a correct password) and no other username is asked
+ *   for: a SECOND factor for that user; user presence is enough (`discouraged` unless the
+ *   request asks for more); `no_credentials` if the user has no usable key;
+ * - a username: a passwordless sign-in, UV `required` by policy; allowCredentials lists
+ *   the user's usable keys (not disabled, not flagged). With ENUMERATION_PROTECTION (the
+ *   default) a username without an account or usable key gets deterministic decoys
+ *   instead, after the same store reads, so the reply does not tell; otherwise
+ *   `unknown_user` / `no_credentials` (404), as the FIDO2 conformance tools expect;
+ * - no username: usernameless (discoverable credentials), UV `required`.
+ * The pending ceremony remembers the user, the ids offered and the half sign-in it
+ * completes, so finishing can insist on them.
  */
 export async function startAuthentication(
   deps: Deps,
   ctx: { sessionId: string },
   input: StartAuthenticationInput,
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const mode = deps.config.userVerification;
+  const requested = input.username !== undefined && input.username.trim() !== '' ? normalizeUsername(input.username) : undefined;
+  const attempt = await deps.store.signInAttempts.get(ctx.sessionId, deps.clock.now());
   let userId: string | undefined;
   let allow: { id: string; transports: string[] }[] = [];
-  if (input.username !== undefined && input.username.trim() !== '') {
-    const username = normalizeUsername(input.username);
-    const user = await deps.store.users.findByUsername(username);
-    if (!user) throw new NotFoundError('unknown_user', 'No account with that username.', `username ${username}`);
-    allow = (await deps.store.credentials.listByUser(user.id)).filter((c) => !c.disabled && !c.possiblyCloned);
-    if (allow.length === 0) throw new NotFoundError('no_credentials', 'This account has no security key or passkey that can sign in.', `user ${user.id} has no enabled credential`);
-    userId = user.id;
+  let signInAttemptId: string | undefined;
+  let uv = decideUserVerification('passwordless_sign_in', input.userVerification, mode);
+
+  if (attempt?.stage === 'second_factor' && (requested === undefined || requested === attempt.username)) {
+    allow = (await deps.store.credentials.listByUser(attempt.userId)).filter(usableCredential);
+    if (allow.length === 0) throw new NotFoundError('no_credentials', 'This account has no security key or passkey that can sign in. Use another way.', `user ${attempt.userId} has no usable credential`);
+    userId = attempt.userId;
+    signInAttemptId = attempt.attemptId;
+    uv = decideUserVerification('second_factor', input.userVerification, mode);
+  } else if (requested !== undefined) {
+    const user = await deps.store.users.findByUsername(requested);
+    // The same reads for a username without an account (equal timing).
+    allow = (await deps.store.credentials.listByUser(user?.id ?? `no-such-user:${requested}`)).filter(usableCredential);
+    if (!deps.config.enumerationProtection && !user) throw new NotFoundError('unknown_user', 'No account with that username.', `username ${requested}`);
+    if (!deps.config.enumerationProtection && allow.length === 0) throw new NotFoundError('no_credentials', 'This account has no security key or passkey that can sign in.', `user ${user!.id} has no enabled credential`);
+    if (allow.length === 0) allow = decoyCredentials(deps.config.hmacSecret, requested);
+    userId = user?.id ?? `no-such-user:${requested}`;
   }
-  const userVerification = input.userVerification ?? 'preferred';
   const { challenge, timeout } = await openCeremony(deps, {
     id: ctx.sessionId,
     kind: 'authentication',
-    userVerification,
+    userVerification: uv.send,
     userId,
     allowCredentialIds: userId === undefined ? undefined : allow.map((c) => c.id),
+    signInAttemptId,
   });
   return {
     challenge,
     timeout,
     rpId: deps.config.rpId,
     allowCredentials: allow.map((c) => ({ id: c.id, type: 'public-key', transports: c.transports as never })),
-    userVerification,
+    userVerification: uv.send,
     extensions: allowedExtensions('authentication', input.extensions) as never,
   };
 }

@@ -5,7 +5,9 @@ import { openCeremony } from './pending-ceremony.js';
 import { SUPPORTED_ALGORITHMS } from '../policy/algorithms.js';
 import { allowedExtensions } from '../policy/client-extensions.js';
 import { normalizeDisplayName, normalizeUsername } from '../policy/username.js';
-import { requireRecentSignIn } from '../policy/step-up.js';
+import { requireStepUp } from '../policy/step-up.js';
+import { decideUserVerification } from '../policy/user-verification.js';
+import { loadFactorSet } from '../factors/load-factor-set.js';
 import type { Session, UserVerificationRequirement } from '../storage/ports.js';
 import type { Deps } from '../deps.js';
 
@@ -30,7 +32,13 @@ export interface StartRegistrationInput {
  * A new username gets a fresh random user handle; the user is only created when the
  * ceremony succeeds. An existing username may only add a credential from a session signed
  * in as that user (otherwise anyone could add their key to someone else's account):
- * `username_taken`; and that sign-in must be recent (`step_up_required`).
+ * `username_taken`; that session must have stepped up (`step_up_required`,
+ * policy/step-up.ts). The one other way: the half sign-in of a password sign-up (stage
+ * `enrol`) enrols its account's first key.
+ *
+ * User verification is policy's (policy/user-verification.ts): `required` for a key of an
+ * account without a password (it will sign in alone), `preferred` for an account with one
+ * (the key may be a second factor); the request may ask for more.
  */
 export async function startRegistration(
   deps: Deps,
@@ -40,17 +48,21 @@ export async function startRegistration(
   const username = normalizeUsername(input.username);
   const displayName = normalizeDisplayName(input.displayName, username);
   const existing = await deps.store.users.findByUsername(username);
-  if (existing && existing.id !== ctx.session?.userId) {
+  const attempt = existing && existing.id !== ctx.session?.userId ? await deps.store.signInAttempts.get(ctx.sessionId, deps.clock.now()) : undefined;
+  const enrolling = attempt?.stage === 'enrol' && attempt.userId === existing?.id;
+  if (existing && existing.id !== ctx.session?.userId && !enrolling) {
     throw new ConflictError('username_taken', 'That username is already registered. Sign in to add another key.', `username ${username} exists and this session is not signed in as it`);
   }
-  // Adding a key to an existing account is a sensitive change: it needs a recent sign-in.
-  if (existing) requireRecentSignIn(deps, ctx.session!);
+  const factors = existing ? (await loadFactorSet(deps, existing.id)).factors : undefined;
+  // Adding a key to an existing account is a sensitive change: it needs a fresh two-factor proof.
+  if (existing && !enrolling) requireStepUp(ctx.session!, factors!, 'add_factor', deps.clock.now(), deps.config.stepUpMaxAgeSeconds);
   const userId = existing?.id ?? randomId(deps.random, 32);
   const existingCredentials = existing ? await deps.store.credentials.listByUser(existing.id) : [];
 
   const sel = input.authenticatorSelection ?? {};
   const residentKey = sel.residentKey ?? (sel.requireResidentKey ? 'required' : 'discouraged');
-  const userVerification = sel.userVerification ?? 'preferred';
+  const purpose = factors?.password ? 'password_account_key' : 'passwordless_account_key';
+  const userVerification = decideUserVerification(purpose, sel.userVerification, deps.config.userVerification).send;
   const { challenge, timeout } = await openCeremony(deps, {
     id: ctx.sessionId,
     kind: 'registration',
@@ -59,6 +71,7 @@ export async function startRegistration(
     username,
     displayName: existing?.displayName ?? displayName,
     newUser: !existing,
+    signInAttemptId: enrolling ? attempt!.attemptId : undefined,
   });
 
   return {

@@ -26,6 +26,29 @@ export interface ConfigKey<T> {
   schema: z.ZodType<T>;
 }
 
+const bool = z.enum(['true', 'false'], { message: 'must be true or false' }).transform((v) => v === 'true');
+const count = (min: number) => z.coerce.number().int('must be an integer').min(min, `must be at least ${min}`);
+/** DATA_KEYS: `kid:base64key[,kid:base64key...]`, each key 32 bytes (AES-256); ids unique. */
+const dataKeys = z
+  .string()
+  .transform((s) => s.split(',').map((e) => e.trim()).filter(Boolean))
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_=-]+$/, 'must be a list of kid:base64key entries (kid: 1-32 letters, digits, _ or -)')
+          .transform((e) => {
+            const i = e.indexOf(':');
+            // Node's base64 decoder reads both the standard and the url-safe alphabet.
+            return { kid: e.slice(0, i), key: Buffer.from(e.slice(i + 1), 'base64') };
+          })
+          .refine((k) => k.key.length === 32, 'must hold 32-byte keys (openssl rand -base64 32)'),
+      )
+      .min(1, 'must list at least one key')
+      .refine((ks) => new Set(ks.map((k) => k.kid)).size === ks.length, 'must not repeat a key id'),
+  );
+
 const port = z.coerce.number().int('must be an integer').min(1, 'must be 1-65535').max(65535, 'must be 1-65535');
 const seconds = z.coerce.number().int('must be an integer').min(1, 'must be at least 1');
 const origin = z
@@ -90,6 +113,54 @@ export const configKeys = {
     default: '300',
     schema: seconds,
   },
+  passwordLogin: {
+    env: 'PASSWORD_LOGIN',
+    doc: 'Offer a password as an optional first factor (POST /login/password, /signup/password); a password alone never signs in.',
+    default: 'false',
+    schema: bool,
+  },
+  userVerification: {
+    env: 'USER_VERIFICATION',
+    doc: '`policy`: keygate decides user verification (a passwordless sign-in and a passwordless account\'s keys require UV; a request may ask for more, never less). `client`: the FIDO2 conformance profile, where the request body chooses (only for conformance testing).',
+    default: 'policy',
+    schema: z.enum(['policy', 'client'], { message: 'must be policy or client' }),
+  },
+  enumerationProtection: {
+    env: 'ENUMERATION_PROTECTION',
+    doc: '`true`: /assertion/options and /login/password answer an unknown username exactly like a known one. `false` restores 404 unknown_user (FIDO2 conformance tools expect it).',
+    default: 'true',
+    schema: bool,
+  },
+  lockoutThreshold: {
+    env: 'LOCKOUT_THRESHOLD',
+    doc: 'Failed password, TOTP and recovery-code attempts per account before 429 locked_out (the delay doubles with each lockout).',
+    default: '5',
+    schema: count(1),
+  },
+  lockoutIpThreshold: {
+    env: 'LOCKOUT_IP_THRESHOLD',
+    doc: 'Failed password, TOTP and recovery-code attempts per client IP (IPv6: per /64) before that IP is locked out; high, so one office behind a NAT is not locked out by a few typos.',
+    default: '100',
+    schema: count(1),
+  },
+  lockoutBaseSeconds: { env: 'LOCKOUT_BASE_SECONDS', doc: 'Length of the first lockout; each further one doubles it.', default: '60', schema: seconds },
+  lockoutMaxSeconds: { env: 'LOCKOUT_MAX_SECONDS', doc: 'Longest lockout.', default: '3600', schema: seconds },
+  signInAttemptTtlSeconds: {
+    env: 'SIGN_IN_ATTEMPT_TTL_SECONDS',
+    doc: 'How long a half sign-in (a correct password waiting for its second factor) stays open.',
+    default: '300',
+    schema: seconds.max(3600, 'must be at most 3600'),
+  },
+  dataKeys: {
+    env: 'DATA_KEYS',
+    doc: 'Keys that encrypt secrets at rest (TOTP secrets), AES-256-GCM: `kid:base64key,...`, 32-byte keys; the first encrypts, all decrypt (rotate by putting a new key first). Generated with a warning in development; required in production.',
+    schema: dataKeys.optional(),
+  },
+  hmacSecret: {
+    env: 'HMAC_SECRET',
+    doc: 'Secret (32+ characters) keying recovery-code hashes and the decoy credentials shown for unknown usernames. Changing it invalidates every recovery code. Generated with a warning in development; required in production.',
+    schema: z.string().min(32, 'must be at least 32 characters').optional(),
+  },
   challengeTtlSeconds: { env: 'CHALLENGE_TTL_SECONDS', doc: 'How long a ceremony challenge stays valid (also the WebAuthn `timeout`).', default: '300', schema: seconds.max(3600, 'must be at most 3600') },
   rateLimitPerMinute: {
     env: 'RATE_LIMIT_PER_MINUTE',
@@ -109,10 +180,22 @@ export const configKeys = {
 
 type Keys = typeof configKeys;
 
+/** One data-encryption key: its id (stored with every ciphertext) and 32 key bytes. */
+export interface DataKey {
+  kid: string;
+  key: Buffer;
+}
+
 /** The validated, frozen configuration passed down from `main.ts`. */
-export type Config = { readonly [K in Exclude<keyof Keys, 'sessionSecret'>]: Keys[K] extends ConfigKey<infer T> ? T : never } & {
+export type Config = { readonly [K in Exclude<keyof Keys, 'sessionSecret' | 'dataKeys' | 'hmacSecret'>]: Keys[K] extends ConfigKey<infer T> ? T : never } & {
   /** SESSION_SECRET, or one generated for this process. */
   readonly sessionSecret: string;
+  /** DATA_KEYS, or one key generated for this process; the first encrypts. */
+  readonly dataKeys: readonly DataKey[];
+  /** HMAC_SECRET, or one generated for this process. */
+  readonly hmacSecret: string;
+  /** The secrets that were not given and were generated for this process (development only). */
+  readonly generatedSecrets: readonly string[];
   /** true when SESSION_SECRET was not given and one was generated for this process. */
   readonly sessionSecretGenerated: boolean;
   /** true when every RP origin is https: cookies are Secure and `__Host-`, HSTS is sent. */

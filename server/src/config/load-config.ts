@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { configKeys, type Config, type ConfigKey } from './config-schema.js';
+import { configKeys, type Config, type ConfigKey, type DataKey } from './config-schema.js';
 
 /**
  * Validates the environment against the schema once and returns a frozen `Config`.
@@ -21,7 +21,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
     out[name] = parsed.data;
   }
-  const config = out as Omit<Config, 'sessionSecretGenerated' | 'httpsOnly'>;
+  const config = out as Omit<Config, 'sessionSecretGenerated' | 'httpsOnly' | 'generatedSecrets' | 'dataKeys' | 'hmacSecret' | 'sessionSecret'> & {
+    sessionSecret?: string;
+    dataKeys?: DataKey[];
+    hmacSecret?: string;
+  };
 
   for (const o of config.rpOrigins) {
     const host = new URL(o).hostname;
@@ -38,11 +42,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.nodeEnv === 'production' && !config.sessionSecret) {
     throw new TypeError('SESSION_SECRET is required in production (32+ random characters)');
   }
+  if (config.nodeEnv === 'production' && !config.dataKeys) {
+    throw new TypeError('DATA_KEYS is required in production (kid:base64key; TOTP secrets are encrypted with it, e.g. k1:$(openssl rand -base64 32))');
+  }
+  if (config.nodeEnv === 'production' && !config.hmacSecret) {
+    throw new TypeError('HMAC_SECRET is required in production (32+ random characters; recovery codes are hashed with it)');
+  }
+  if (config.lockoutMaxSeconds < config.lockoutBaseSeconds) {
+    throw new TypeError(`LOCKOUT_MAX_SECONDS must be at least LOCKOUT_BASE_SECONDS (got ${config.lockoutMaxSeconds} < ${config.lockoutBaseSeconds})`);
+  }
   const sessionSecretGenerated = !config.sessionSecret;
+  const generatedSecrets = [
+    ...(config.sessionSecret ? [] : ['SESSION_SECRET']),
+    ...(config.dataKeys ? [] : ['DATA_KEYS']),
+    ...(config.hmacSecret ? [] : ['HMAC_SECRET']),
+  ];
   return Object.freeze({
     ...config,
     rpOrigins: Object.freeze([...config.rpOrigins]) as unknown as string[],
     sessionSecret: config.sessionSecret ?? randomBytes(32).toString('base64url'),
+    dataKeys: Object.freeze(config.dataKeys ?? [{ kid: 'dev', key: randomBytes(32) }]),
+    hmacSecret: config.hmacSecret ?? randomBytes(32).toString('base64url'),
+    generatedSecrets: Object.freeze(generatedSecrets),
     sessionSecretGenerated,
     httpsOnly: config.rpOrigins.every((o) => o.startsWith('https:')),
   });

@@ -14,14 +14,17 @@ export class KeygateError extends Error {
   readonly detail?: string;
   /** Extra reply headers, e.g. Retry-After. */
   readonly headers?: Record<string, string>;
+  /** Extra reply fields a client acts on, e.g. `stepUp` or `retryAfterSeconds` (never secrets). */
+  readonly fields?: Record<string, unknown>;
 
-  constructor(status: number, code: string, message: string, detail?: string, headers?: Record<string, string>) {
+  constructor(status: number, code: string, message: string, detail?: string, headers?: Record<string, string>, fields?: Record<string, unknown>) {
     super(message);
     this.name = new.target.name;
     this.status = status;
     this.code = code;
     this.detail = detail;
     this.headers = headers;
+    this.fields = fields;
   }
 }
 
@@ -48,9 +51,20 @@ export class UnauthorizedError extends KeygateError {
 
 /** 403: signed in, but not allowed to do this. */
 export class ForbiddenError extends KeygateError {
-  constructor(code: string, message: string, detail?: string) {
-    super(403, code, message, detail);
+  constructor(code: string, message: string, detail?: string, fields?: Record<string, unknown>) {
+    super(403, code, message, detail, undefined, fields);
   }
+}
+
+/** 429 `locked_out`: too many failed password, TOTP or recovery-code attempts. */
+export class LockedOutError extends KeygateError {
+  constructor(retryAfterSeconds: number, detail?: string) {
+    super(429, 'locked_out', `Too many failed attempts. Try again in ${formatWait(retryAfterSeconds)}.`, detail, { 'Retry-After': String(retryAfterSeconds) }, { retryAfterSeconds });
+  }
+}
+
+function formatWait(s: number): string {
+  return s < 90 ? `${s} seconds` : `${Math.ceil(s / 60)} minutes`;
 }
 
 /** 404: an unknown id. */

@@ -1,6 +1,7 @@
 import type { FinishAuthenticationResult } from '../ceremonies/finish-authentication.js';
 import type { FinishRegistrationResult } from '../ceremonies/finish-registration.js';
 import { credentialView } from './credential-view.js';
+import { sessionView } from './session-view.js';
 
 /**
  * Reply bodies for finished ceremonies. With `debug` (outside production) they include
@@ -10,6 +11,7 @@ export function describeRegistration(r: FinishRegistrationResult, debug: boolean
   return {
     userId: r.userId,
     credential: credentialView(r.credential),
+    ...(r.session ? { session: sessionView(r.session) } : {}),
     ...(debug
       ? {
           debug: {
@@ -29,6 +31,7 @@ export function describeAuthentication(r: FinishAuthenticationResult, debug: boo
   return {
     user: { id: r.user.id, username: r.user.username, displayName: r.user.displayName },
     credential: credentialView(r.credential),
+    session: sessionView(r.session),
     ...(debug
       ? {
           debug: {

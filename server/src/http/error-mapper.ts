@@ -25,8 +25,10 @@ export function errorMapper(opts: { logger: Logger; exposeDetail: boolean }): Er
     let code = 'internal_error';
     let message = 'Something went wrong on our side. Please try again.';
     let detail: string | undefined;
+    let fields: Record<string, unknown> = {};
     if (err instanceof KeygateError) {
       ({ status, code, message, detail } = err);
+      fields = err.fields ?? {};
       for (const [k, v] of Object.entries(err.headers ?? {})) res.setHeader(k, v);
     } else if (err && typeof err === 'object' && typeof err.type === 'string' && BODY_ERRORS[err.type]) {
       [status, code, message] = BODY_ERRORS[err.type]!;
@@ -40,7 +42,7 @@ export function errorMapper(opts: { logger: Logger; exposeDetail: boolean }): Er
     if (status >= 500 && code === 'internal_error') opts.logger.error({ err, method: req.method, url: req.originalUrl }, 'unhandled error');
     else opts.logger.debug({ code, detail, url: req.originalUrl }, 'request refused');
     if (res.headersSent) return;
-    res.status(status).json({ status: 'failed', errorMessage: message, code, ...(opts.exposeDetail && detail ? { detail } : {}) });
+    res.status(status).json({ ...fields, status: 'failed', errorMessage: message, code, ...(opts.exposeDetail && detail ? { detail } : {}) });
   };
 }
 

@@ -34,3 +34,12 @@ export const authenticationOptionsRequest = z.object({
 export const renameCredentialRequest = z.object({
   name: z.string().trim().min(1).max(64).refine((n) => !hasForbiddenCharacters(n), 'must not contain invisible or control characters'),
 });
+
+/** Passwords are length-checked by policy (weak_password), not here; the cap keeps hashing bounded. */
+const password = z.string().max(1024);
+const code = z.string().max(64);
+
+export const passwordLoginRequest = z.object({ username: z.string().max(256), password });
+export const passwordSignupRequest = z.object({ username: z.string().max(256), password, displayName: z.string().max(256).optional() });
+export const codeRequest = z.object({ code });
+export const newPasswordRequest = z.object({ newPassword: password });

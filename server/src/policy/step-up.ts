@@ -1,16 +1,50 @@
-import type { Deps } from '../deps.js';
 import { ForbiddenError } from '../errors/keygate-error.js';
 import type { Session } from '../storage/ports.js';
+import type { FactorSet } from './factor-rules.js';
 
 /**
- * Step-up for sensitive account changes (adding or removing a security key): the session's
- * sign-in must be at most STEP_UP_MAX_AGE_SECONDS old, so a stolen or forgotten session
- * cookie cannot quietly add an attacker's key. Stepping up is simply signing in again
- * (a fresh assertion starts a new session). Otherwise 403 `step_up_required`.
+ * Step-up for sensitive account changes: a fresh proof of two factors, at most
+ * STEP_UP_MAX_AGE_SECONDS old, so a stolen session cookie or a phished password cannot
+ * quietly add the attacker's factor. What counts (from the session's `amr`, never from
+ * the request):
+ * - a WebAuthn sign-in that proved two factors: a key with UV, or a key after a password;
+ * - password + TOTP, only where the user has no usable key (a key holder steps up with it);
+ * - password + recovery code, only to ADD a factor: that is how a user who lost their key
+ *   gets back in; removing factors, the password or the codes needs more.
+ * Otherwise 403 `step_up_required`, whose reply names what would satisfy it (`stepUp.accepts`)
+ * and the window; stepping up is signing in again that way, then repeating the call.
  */
-export function requireRecentSignIn(deps: Pick<Deps, 'clock' | 'config'>, session: Session): void {
-  const age = deps.clock.now().getTime() - session.authenticatedAt.getTime();
-  if (age > deps.config.stepUpMaxAgeSeconds * 1000) {
-    throw new ForbiddenError('step_up_required', 'For your security, confirm it is you: sign in again with your security key or passkey.', `signed in ${Math.round(age / 1000)} s ago; changes to security keys need a sign-in within ${deps.config.stepUpMaxAgeSeconds} s`);
-  }
+export type SensitiveAction = 'add_factor' | 'remove_factor' | 'change_password' | 'regenerate_recovery_codes';
+export type StepUpMethod = 'webauthn' | 'password+webauthn' | 'password+totp' | 'password+recovery_code';
+
+export function stepUpSatisfied(session: Pick<Session, 'amr' | 'authenticatedAt'>, factors: FactorSet, action: SensitiveAction, now: Date, maxAgeSeconds: number): boolean {
+  if (now.getTime() - session.authenticatedAt.getTime() > maxAgeSeconds * 1000) return false;
+  const amr = new Set(session.amr);
+  if (!amr.has('mfa')) return false;
+  if (amr.has('kba')) return action === 'add_factor';
+  if (amr.has('swk') || amr.has('hwk')) return true;
+  if (amr.has('pwd') && amr.has('otp')) return factors.usableKeys === 0;
+  return false;
+}
+
+/** The ways this account could step up for `action`, strongest first. */
+export function stepUpMethods(factors: FactorSet, action: SensitiveAction): StepUpMethod[] {
+  const m: StepUpMethod[] = [];
+  if (factors.passwordlessKeys > 0) m.push('webauthn');
+  if (factors.password && factors.usableKeys > 0) m.push('password+webauthn');
+  if (factors.password && factors.totp && factors.usableKeys === 0) m.push('password+totp');
+  if (action === 'add_factor' && factors.password && factors.recoveryCodes > 0) m.push('password+recovery_code');
+  return m;
+}
+
+/** Throws 403 `step_up_required` (with `stepUp: { accepts, maxAgeSeconds }`) unless `session` may do `action` now. */
+export function requireStepUp(session: Session, factors: FactorSet, action: SensitiveAction, now: Date, maxAgeSeconds: number): void {
+  if (stepUpSatisfied(session, factors, action, now, maxAgeSeconds)) return;
+  const age = Math.round((now.getTime() - session.authenticatedAt.getTime()) / 1000);
+  throw new ForbiddenError(
+    'step_up_required',
+    'For your security, confirm it is you: sign in again with your security key (or your password and second factor), then retry.',
+    `this change (${action}) needs a proof of two factors within ${maxAgeSeconds} s; this session proved [${session.amr.join(', ')}] ${age} s ago`,
+    { stepUp: { accepts: stepUpMethods(factors, action), maxAgeSeconds } },
+  );
 }

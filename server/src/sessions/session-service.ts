@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.js';
 import { randomId } from '../lib/random.js';
+import { deriveSignInProof, type ProvenFactor } from '../policy/sign-in-proof.js';
 import type { Session } from '../storage/ports.js';
 
 /**
@@ -35,26 +36,39 @@ async function usable(deps: Pick<Deps, 'store'>, session: Session): Promise<bool
   return c !== undefined && c.userId === session.userId && !c.disabled && !c.possiblyCloned;
 }
 
-/** Signs a user in: a new session record under a fresh id; the previous id is invalidated. */
+/**
+ * Signs a user in: a new session record under a fresh id, recording what the sign-in proved
+ * (`amr`/`acr` from policy/sign-in-proof.ts, derived from the verified `factors`) and when.
+ * The previous id is invalidated, with any half sign-in or session it held.
+ */
 export async function signIn(
   deps: Pick<Deps, 'store' | 'clock' | 'random' | 'config'>,
   previousSessionId: string | undefined,
-  facts: { userId: string; credentialId?: string; userVerified: boolean },
+  facts: { userId: string; credentialId?: string; factors: ProvenFactor[] },
 ): Promise<Session> {
   const now = deps.clock.now();
+  const { amr, acr } = deriveSignInProof(facts.factors);
   const session: Session = {
     id: newSessionId(deps),
     userId: facts.userId,
     credentialId: facts.credentialId,
-    userVerified: facts.userVerified,
+    amr,
+    acr,
     authenticatedAt: now,
+    ...(facts.factors.some((f) => f.kind === 'recovery_code') ? { recovery: true } : {}),
     expiresAt: new Date(now.getTime() + deps.config.sessionTtlSeconds * 1000),
   };
   await deps.store.sessions.put(session);
-  if (previousSessionId !== undefined) await deps.store.sessions.delete(previousSessionId);
+  if (previousSessionId !== undefined) {
+    await deps.store.sessions.delete(previousSessionId);
+    await deps.store.signInAttempts.delete(previousSessionId);
+  }
   return session;
 }
 
+/** Ends the session and any half sign-in under its id. */
 export async function signOut(deps: Pick<Deps, 'store'>, sessionId: string | undefined): Promise<void> {
-  if (sessionId !== undefined) await deps.store.sessions.delete(sessionId);
+  if (sessionId === undefined) return;
+  await deps.store.sessions.delete(sessionId);
+  await deps.store.signInAttempts.delete(sessionId);
 }

@@ -9,9 +9,21 @@
  * - a store that cannot be reached throws `StoreUnavailableError` (HTTP 503).
  */
 
-import type { AuditEvent, Ceremony, Session, StoredCredential, User } from './records.js';
+import type { AuditEvent, Ceremony, PasswordRecord, RecoveryCodeSet, Session, SignInAttempt, StoredCredential, TotpRecord, User } from './records.js';
 
-export type { UserVerificationRequirement, User, StoredCredential, CeremonyKind, Ceremony, Session, AuditEvent } from './records.js';
+export type {
+  UserVerificationRequirement,
+  User,
+  StoredCredential,
+  CeremonyKind,
+  Ceremony,
+  Session,
+  SignInAttempt,
+  PasswordRecord,
+  TotpRecord,
+  RecoveryCodeSet,
+  AuditEvent,
+} from './records.js';
 
 export interface UserStore {
   /** Inserts a new user. Throws ConflictError `username_taken` if the username exists (nothing written). */
@@ -67,6 +79,89 @@ export interface SessionStore {
    * `exceptId` when given; returns how many.
    */
   deleteByCredential(credentialId: string, exceptId?: string): Promise<number>;
+  /** Deletes every session of the user (the password changed), but `exceptId` when given; returns how many. */
+  deleteByUser(userId: string, exceptId?: string): Promise<number>;
+}
+
+export interface SignInAttemptStore {
+  /** Stores the session's half sign-in, replacing any earlier one of that session. */
+  put(attempt: SignInAttempt): Promise<void>;
+  /** The session's half sign-in if it has not expired at `now`. */
+  get(id: string, now: Date): Promise<SignInAttempt | undefined>;
+  /**
+   * Atomically removes and returns the session's half sign-in if it is unexpired at `now` and
+   * still the attempt `attemptId` (not replaced meanwhile). Of concurrent callers exactly one
+   * gets it: one half sign-in completes into at most one session.
+   */
+  take(id: string, attemptId: string, now: Date): Promise<SignInAttempt | undefined>;
+  /** Deletes it; `false` if there was none. */
+  delete(id: string): Promise<boolean>;
+}
+
+export interface PasswordStore {
+  get(userId: string): Promise<PasswordRecord | undefined>;
+  /** Sets (inserts or replaces) the user's password hash. */
+  set(record: PasswordRecord): Promise<void>;
+  /** Deletes it; `false` if there was none. */
+  delete(userId: string): Promise<boolean>;
+}
+
+export interface TotpStore {
+  get(userId: string): Promise<TotpRecord | undefined>;
+  /** Sets the user's pending enrolment, replacing an earlier pending one; an active authenticator is left as it is. */
+  setPending(userId: string, pending: NonNullable<TotpRecord['pending']>): Promise<void>;
+  /**
+   * Confirms the pending enrolment: only if it is still the one sealed as `sealedSecret` and
+   * unexpired at `now`, it becomes the active authenticator (replacing any earlier one) with
+   * `lastUsedStep = step` (the confirming code counts as used), and pending is cleared.
+   * Atomic; returns whether it won.
+   */
+  confirm(userId: string, sealedSecret: string, step: number, now: Date): Promise<boolean>;
+  /**
+   * RFC 6238 §5.2 "accepted once only": compare-and-set that advances the active
+   * authenticator's `lastUsedStep` to `step` only if it is still `sealedSecret` and its
+   * lastUsedStep is lower than `step`. Of concurrent callers with the same step exactly one
+   * wins; a step at or below the last used one never wins.
+   */
+  useStep(userId: string, sealedSecret: string, step: number): Promise<boolean>;
+  /** Removes the active authenticator and any pending enrolment; `false` if none was active. */
+  remove(userId: string): Promise<boolean>;
+}
+
+export interface RecoveryCodeStore {
+  get(userId: string): Promise<RecoveryCodeSet | undefined>;
+  /** Replaces the user's whole set (regenerating invalidates every earlier code). */
+  replace(set: RecoveryCodeSet): Promise<void>;
+  /** Atomically removes `hash` from the user's set; of concurrent callers exactly one gets `true`. */
+  consume(userId: string, hash: string): Promise<boolean>;
+}
+
+/** What `LockoutStore.reserve` answers. */
+export type Reservation = { ok: true } | { ok: false; retryAt: Date };
+
+/**
+ * Failure counters for password, TOTP and recovery-code attempts, per key (`user:…`, `ip:…`).
+ * A counter record is { count, strikes, lockedUntil?, expiresAt }; an expired record counts
+ * as absent (failures are forgotten after a quiet day).
+ */
+export interface LockoutStore {
+  /**
+   * Reserves one attempt BEFORE the secret is checked: atomically increments `count` unless
+   * the key is locked at `now` or `count` already reached `threshold`, in which case it
+   * answers `{ ok: false, retryAt }` and nothing is checked. So of any number of concurrent
+   * attempts at most `threshold` are ever checked. The record lives `decayMs` past `now`.
+   */
+  reserve(key: string, now: Date, opts: { threshold: number; decayMs: number }): Promise<Reservation>;
+  /**
+   * Records that a reserved attempt failed: once `count` reached `threshold`, locks the key
+   * until `now + lockMs(strikes)` (strikes = earlier lockouts, so the delay grows), adds a
+   * strike and starts counting again from 0. Atomic; returns whether this call locked the key.
+   */
+  fail(key: string, now: Date, opts: { threshold: number; decayMs: number; lockMs: (strikes: number) => number }): Promise<boolean>;
+  /** A reserved attempt succeeded and should not count (per-IP counters): `count` goes down by one, never below 0. */
+  release(key: string): Promise<void>;
+  /** Forgets the key entirely (its user signed in): count and strikes. */
+  reset(key: string): Promise<void>;
 }
 
 export interface AuditStore {
@@ -103,6 +198,11 @@ export interface Store {
   credentials: CredentialStore;
   ceremonies: CeremonyStore;
   sessions: SessionStore;
+  signInAttempts: SignInAttemptStore;
+  passwords: PasswordStore;
+  totp: TotpStore;
+  recoveryCodes: RecoveryCodeStore;
+  lockouts: LockoutStore;
   audit: AuditStore;
   rateLimits: RateLimitStore;
   locks: LockStore;

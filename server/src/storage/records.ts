@@ -64,6 +64,11 @@ export interface Ceremony {
   newUser?: boolean;
   /** Authentication by username: the user, and the credential ids sent in allowCredentials. */
   allowCredentialIds?: string[];
+  /**
+   * Set when the ceremony completes a half sign-in (a key after a password, or a key
+   * enrolled by a password sign-up): the `attemptId` of that SignInAttempt.
+   */
+  signInAttemptId?: string;
   createdAt: Date;
   expiresAt: Date;
 }
@@ -72,12 +77,60 @@ export interface Ceremony {
 export interface Session {
   id: string;
   userId: string;
-  /** Credential used to sign in. */
+  /** Credential used to sign in (absent for password + TOTP / recovery-code sign-ins). */
   credentialId?: string;
-  /** Whether that sign-in verified the user (UV flag). */
-  userVerified: boolean;
+  /** What the sign-in proved (RFC 8176 values), derived by policy/sign-in-proof.ts from verified facts only. */
+  amr: string[];
+  /** The assurance level those facts reach (policy/sign-in-proof.ts ACR). */
+  acr: string;
+  /** When the proof was made (JWT `auth_time`); step-up compares against it. */
   authenticatedAt: Date;
+  /** Signed in with a recovery code: the user is asked to add a new key. */
+  recovery?: boolean;
   expiresAt: Date;
+}
+
+/**
+ * A half sign-in, keyed by the session cookie id it belongs to: a correct password was given
+ * (`stage: 'second_factor'`: a key, TOTP or recovery code completes it), or an account was just
+ * created with a password (`stage: 'enrol'`: only enrolling a second factor completes it).
+ * It grants nothing else: every /account/* call still answers `not_signed_in`.
+ */
+export interface SignInAttempt {
+  /** The session cookie id. */
+  id: string;
+  /** Random id of this attempt; a code or ceremony started for one attempt cannot finish another. */
+  attemptId: string;
+  userId: string;
+  username: string;
+  stage: 'second_factor' | 'enrol';
+  /** When the password was verified (or set, at sign-up). */
+  passwordAt: Date;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** A user's password: an argon2id PHC string (never the password). */
+export interface PasswordRecord {
+  userId: string;
+  hash: string;
+  updatedAt: Date;
+}
+
+/** A TOTP secret, sealed with the data key ring (lib/data-cipher.ts); never stored in clear. */
+export interface TotpRecord {
+  userId: string;
+  /** The confirmed authenticator, if any. */
+  active?: { sealedSecret: string; lastUsedStep: number; confirmedAt: Date };
+  /** An enrolment waiting for its first code; confirming replaces `active`. */
+  pending?: { sealedSecret: string; createdAt: Date; expiresAt: Date };
+}
+
+/** The user's current recovery codes, as keyed hashes (HMAC-SHA-256 with HMAC_SECRET). */
+export interface RecoveryCodeSet {
+  userId: string;
+  hashes: string[];
+  generatedAt: Date;
 }
 
 export interface AuditEvent {

@@ -8,6 +8,9 @@ import { clearSessionCookie, sessionIdOf } from '../middleware/session-cookie.js
 import { parseInput } from '../../lib/parse-input.js';
 import { renameCredentialRequest } from '../request-schemas.js';
 import type { Session, User } from '../../storage/ports.js';
+import { loadFactorSet } from '../../factors/load-factor-set.js';
+import { nextSteps } from '../../policy/factor-rules.js';
+import { pendingSignInView, sessionView, userView } from '../session-view.js';
 
 /**
  * Account API on the session cookie: `GET /session` (signed in or not), `GET /account/me`, `GET /account/credentials`,
@@ -23,13 +26,17 @@ export function accountRoutes(deps: Deps): Router {
 
   // Whether this browser is signed in, without a 401 for anonymous visitors (the demo asks on every page).
   r.get('/session', async (req, res) => {
-    const session = await currentSession(deps, sessionIdOf(req, deps.config));
+    const sessionId = sessionIdOf(req, deps.config);
+    const session = await currentSession(deps, sessionId);
     const u = session && (await deps.store.users.findById(session.userId));
+    const passwordLogin = deps.config.passwordLogin;
     if (!session || !u) {
-      res.json({ status: 'ok', errorMessage: '', signedIn: false });
+      const attempt = sessionId ? await deps.store.signInAttempts.get(sessionId, deps.clock.now()) : undefined;
+      const pending = attempt && pendingSignInView(attempt, attempt.stage === 'enrol' ? ['enrol'] : nextSteps((await loadFactorSet(deps, attempt.userId)).factors));
+      res.json({ status: 'ok', errorMessage: '', signedIn: false, passwordLogin, ...(pending ? { pendingSignIn: pending } : {}) });
       return;
     }
-    res.json({ status: 'ok', errorMessage: '', signedIn: true, ...meView(u, session) });
+    res.json({ status: 'ok', errorMessage: '', signedIn: true, passwordLogin, ...meView(u, session) });
   });
 
   r.get('/account/me', async (req, res) => {
@@ -63,13 +70,5 @@ export function accountRoutes(deps: Deps): Router {
 }
 
 function meView(u: User, session: Session) {
-  return {
-    user: { id: u.id, username: u.username, displayName: u.displayName },
-    session: {
-      authenticatedAt: session.authenticatedAt.toISOString(),
-      userVerified: session.userVerified,
-      credentialId: session.credentialId ?? null,
-      expiresAt: session.expiresAt.toISOString(),
-    },
-  };
+  return { user: userView(u), session: sessionView(session) };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { LockStore, RateLimitStore } from '../ports.js';
+import type { LockoutStore, LockStore, RateLimitStore } from '../ports.js';
 
 /**
  * The memory store's coordination parts: rate-limit windows and locks. Each method body
@@ -34,6 +34,45 @@ export function createMemoryLocks(): LockStore {
     },
     async release(name, token) {
       if (locks.get(name)?.token === token) locks.delete(name);
+    },
+  };
+}
+
+export function createMemoryLockouts(): LockoutStore {
+  const counters = new Map<string, { count: number; strikes: number; lockedUntil?: number; expiresAt: number }>();
+  const live = (key: string, t: number) => {
+    const c = counters.get(key);
+    if (c && c.expiresAt <= t) counters.delete(key);
+    return c && c.expiresAt > t ? c : undefined;
+  };
+  return {
+    async reserve(key, now, { threshold, decayMs }) {
+      const t = now.getTime();
+      const c = live(key, t) ?? { count: 0, strikes: 0, expiresAt: t + decayMs };
+      if (c.lockedUntil !== undefined && c.lockedUntil > t) return { ok: false, retryAt: new Date(c.lockedUntil) };
+      if (c.count >= threshold) return { ok: false, retryAt: new Date(t + 1000) };
+      c.count += 1;
+      c.expiresAt = Math.max(c.expiresAt, t + decayMs);
+      counters.set(key, c);
+      if (counters.size > 100_000) for (const k of counters.keys()) live(k, t);
+      return { ok: true };
+    },
+    async fail(key, now, { threshold, decayMs, lockMs }) {
+      const t = now.getTime();
+      const c = live(key, t);
+      if (!c || c.count < threshold || (c.lockedUntil !== undefined && c.lockedUntil > t)) return false;
+      c.lockedUntil = t + lockMs(c.strikes);
+      c.strikes += 1;
+      c.count = 0;
+      c.expiresAt = c.lockedUntil + decayMs;
+      return true;
+    },
+    async release(key) {
+      const c = counters.get(key);
+      if (c && c.count > 0) c.count -= 1;
+    },
+    async reset(key) {
+      counters.delete(key);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { ConflictError } from '../../errors/keygate-error.js';
-import { createMemoryLocks, createMemoryRateLimits } from './memory-coordination.js';
+import { createMemoryLockouts, createMemoryLocks, createMemoryRateLimits } from './memory-coordination.js';
+import { createMemoryFactors } from './memory-factors.js';
 import type {
   AuditEvent,
   AuditStore,
@@ -138,6 +139,11 @@ export function createMemoryStore(): Store {
       for (const [id, s] of sessions) if (s.credentialId === credentialId && id !== exceptId && sessions.delete(id)) n++;
       return n;
     },
+    async deleteByUser(userId, exceptId) {
+      let n = 0;
+      for (const [id, s] of sessions) if (s.userId === userId && id !== exceptId && sessions.delete(id)) n++;
+      return n;
+    },
   };
 
   const auditStore: AuditStore = {
@@ -160,6 +166,8 @@ export function createMemoryStore(): Store {
     credentials: credentialStore,
     ceremonies: ceremonyStore,
     sessions: sessionStore,
+    ...createMemoryFactors(),
+    lockouts: createMemoryLockouts(),
     audit: auditStore,
     rateLimits: createMemoryRateLimits(),
     locks: createMemoryLocks(),

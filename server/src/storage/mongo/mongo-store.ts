@@ -2,7 +2,8 @@ import { Binary, MongoClient, type Collection, type Db } from 'mongodb';
 import { ConflictError } from '../../errors/keygate-error.js';
 import type { AuditEvent, Ceremony, Session, Store, StoredCredential, User } from '../ports.js';
 import { guard, insertOrConflict } from './mongo-errors.js';
-import { mongoLocks, mongoRateLimits } from './mongo-coordination.js';
+import { mongoLockouts, mongoLocks, mongoRateLimits } from './mongo-coordination.js';
+import { mongoFactors } from './mongo-factors.js';
 import { ensureIndexes } from './ensure-indexes.js';
 
 type Doc<T extends { id: string }> = Omit<T, 'id'> & { _id: string };
@@ -104,7 +105,13 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
         const filter = exceptId === undefined ? { credentialId } : { credentialId, _id: { $ne: exceptId } };
         return (await guard(() => sessions.deleteMany(filter))).deletedCount;
       },
+      deleteByUser: async (userId, exceptId) => {
+        const filter = exceptId === undefined ? { userId } : { userId, _id: { $ne: exceptId } };
+        return (await guard(() => sessions.deleteMany(filter))).deletedCount;
+      },
     },
+    ...mongoFactors(db),
+    lockouts: mongoLockouts(db),
     audit: {
       append: async (event) => {
         await guard(() => audit.insertOne({ ...event }));

@@ -1,0 +1,42 @@
+/**
+ * Which factors an account has, as far as completing a sign-in goes, and what follows from
+ * them: what a password sign-in may continue with, and whether the account can still sign
+ * in at all (the `last_factor` rule counts every factor, not only keys).
+ */
+export interface FactorSet {
+  password: boolean;
+  /** Keys that may sign in now (not disabled, not flagged as possibly cloned). */
+  usableKeys: number;
+  /** Of those, keys registered with user verification: they sign in without a password. */
+  passwordlessKeys: number;
+  totp: boolean;
+  recoveryCodes: number;
+  /** Any second factor on record, usable or not (a flagged key counts). */
+  anySecondFactor: boolean;
+}
+
+export type NextStep = 'webauthn' | 'totp' | 'recovery_code' | 'enrol';
+
+/**
+ * After a correct password: the second factors that can complete the sign-in; `enrol` only
+ * for an account that never had a second factor (a password sign-up not finished yet), so
+ * that someone holding only the password of an account with keys can never enrol their own.
+ */
+export function nextSteps(f: FactorSet): NextStep[] {
+  if (!f.anySecondFactor) return ['enrol'];
+  const next: NextStep[] = [];
+  if (f.usableKeys > 0) next.push('webauthn');
+  if (f.totp) next.push('totp');
+  if (f.recoveryCodes > 0) next.push('recovery_code');
+  return next;
+}
+
+/** Whether some sign-in can still complete: a passwordless key, or a password and any second factor. */
+export function canCompleteSignIn(f: FactorSet): boolean {
+  return f.passwordlessKeys > 0 || (f.password && (f.usableKeys > 0 || f.totp || f.recoveryCodes > 0));
+}
+
+/** Removing (before → after) is refused when it takes away the account's last way to sign in. */
+export function removalLeavesAWayIn(before: FactorSet, after: FactorSet): boolean {
+  return canCompleteSignIn(after) || !canCompleteSignIn(before);
+}

@@ -1,0 +1,27 @@
+import { BadRequestError } from '../errors/keygate-error.js';
+
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 128;
+
+/**
+ * NIST SP 800-63B §5.1.1.2 memorised secrets: 8 to 128 characters (counted as Unicode code
+ * points after NFKC normalisation, which is also what gets hashed), every character
+ * allowed, no composition rules; refused when it is the username (compared case-
+ * insensitively). Returns the normalised password; `weak_password` (400) otherwise.
+ */
+export function checkNewPassword(password: string, username: string): string {
+  const normalized = password.normalize('NFKC');
+  const length = [...normalized].length;
+  if (length < PASSWORD_MIN || length > PASSWORD_MAX) {
+    throw new BadRequestError('weak_password', `Choose a password of ${PASSWORD_MIN} to ${PASSWORD_MAX} characters.`, `password has ${length} characters`);
+  }
+  if (normalized.toLowerCase() === username.normalize('NFKC').toLowerCase()) {
+    throw new BadRequestError('weak_password', 'Your password must not be your username.', 'password equals the username');
+  }
+  return normalized;
+}
+
+/** A password as given at sign-in, normalised the same way (no length rule: a wrong one is simply wrong). */
+export function normalizePassword(password: string): string {
+  return password.normalize('NFKC');
+}
