@@ -21,10 +21,10 @@ describe.each(testStores().map((f) => [f.name, f] as const))('account API on the
   it('GET /session answers signed-in or not, never 401', async () => {
     await setup();
     const agent = h.agent();
-    expect((await agent.get('/session')).body).toEqual({ status: 'ok', errorMessage: '', signedIn: false });
+    expect((await agent.get('/session')).body).toEqual({ status: 'ok', errorMessage: '', signedIn: false, passwordLogin: false });
     await register(agent, h.authenticator());
     const res = await agent.get('/session');
-    expect(res.body).toMatchObject({ signedIn: true, user: { username: 'alice' }, session: { userVerified: true } });
+    expect(res.body).toMatchObject({ signedIn: true, user: { username: 'alice' }, session: { userVerified: true, amr: ['swk', 'user', 'mfa'], acr: 'urn:keygate:acr:phr' } });
   });
 
   it('lists, renames and removes my credentials, never the last one', async () => {
@@ -40,7 +40,7 @@ describe.each(testStores().map((f) => [f.name, f] as const))('account API on the
     expect((await agent.patch(`/account/credentials/${first.credentialId}`).send({ name: '' })).body.code).toBe('invalid_request');
     const last = await agent.delete(`/account/credentials/${first.credentialId}`);
     expect(last.status).toBe(409);
-    expect(last.body.code).toBe('last_credential');
+    expect(last.body.code).toBe('last_factor');
 
     const second = await register(agent, h.authenticator());
     expect((await agent.delete(`/account/credentials/${first.credentialId}`)).status).toBe(200);
@@ -68,7 +68,7 @@ describe.each(testStores().map((f) => [f.name, f] as const))('account API on the
     const second = await register(agent, h.authenticator());
     await store.credentials.markPossiblyCloned(second.credentialId!);
     const res = await agent.delete(`/account/credentials/${first.credentialId}`);
-    expect(res.body.code).toBe('last_credential');
+    expect(res.body.code).toBe('last_factor');
     expect((await agent.delete(`/account/credentials/${second.credentialId}`)).status).toBe(200);
   });
 
@@ -81,7 +81,7 @@ describe.each(testStores().map((f) => [f.name, f] as const))('account API on the
       const two = await register(agent, h.authenticator(), { username });
       const results = await Promise.all([one, two, one, two].map((c) => agent.delete(`/account/credentials/${c.credentialId}`)));
       expect(results.filter((r) => r.status === 200).length).toBeLessThanOrEqual(1);
-      for (const r of results.filter((x) => x.status !== 200)) expect(['account_busy', 'last_credential', 'unknown_credential']).toContain(r.body.code);
+      for (const r of results.filter((x) => x.status !== 200)) expect(['account_busy', 'last_factor', 'unknown_credential']).toContain(r.body.code);
       expect(await store.credentials.listByUser(one.options.body.user.id)).not.toHaveLength(0);
     }
   });

@@ -106,8 +106,9 @@ describe.each(testStores().map((f) => [f.name, f] as const))('authentication on 
     expect(res.result.body.code).toBe('unknown_credential');
   });
 
-  it('answers unknown usernames with unknown_user', async () => {
-    await fresh();
+  it('answers unknown usernames with unknown_user when ENUMERATION_PROTECTION=false (FIDO2 conformance tools)', async () => {
+    store = await factory.open();
+    h = createHarness(store, { env: { ENUMERATION_PROTECTION: 'false' } });
     const res = await h.agent().post('/assertion/options').send({ username: 'nobody' });
     expect(res.status).toBe(404);
     expect(res.body).toMatchObject({ status: 'failed', code: 'unknown_user' });
@@ -140,13 +141,26 @@ describe.each(testStores().map((f) => [f.name, f] as const))('authentication on 
     expect(res.result.body.code).toBe('backup_eligibility_changed');
   });
 
-  it('requires UV when asked (user_verification_missing), accepts UP only otherwise', async () => {
+  it('a passwordless sign-in requires UV whatever the request asks (user_verification_missing)', async () => {
     await fresh();
+    const { auth, agent } = await withAlice();
+    for (const asked of ['required', 'preferred', 'discouraged'] as const) {
+      const refused = await signIn(agent, auth, { userVerification: asked, assertion: { flags: { uv: false } } });
+      expect(refused.options.body.userVerification).toBe('required');
+      expect(refused.result.body.code).toBe('user_verification_missing');
+    }
+    expect((await agent.get('/account/me')).status).toBe(401);
+  });
+
+  it('USER_VERIFICATION=client lets the request choose, and a UP-only sign-in proves one factor', async () => {
+    store = await factory.open();
+    h = createHarness(store, { env: { USER_VERIFICATION: 'client' } });
     const { auth, agent } = await withAlice();
     const refused = await signIn(agent, auth, { userVerification: 'required', assertion: { flags: { uv: false } } });
     expect(refused.result.body.code).toBe('user_verification_missing');
     const ok = await signIn(agent, auth, { userVerification: 'discouraged', assertion: { flags: { uv: false } } });
     expect(ok.result.status).toBe(200);
+    expect((await agent.get('/session')).body.session).toMatchObject({ amr: ['swk'], acr: 'urn:keygate:acr:sf' });
   });
 
   describe('the challenge', () => {
@@ -200,7 +214,9 @@ describe.each(testStores().map((f) => [f.name, f] as const))('authentication on 
       expect(retry.result.status).toBe(403);
       expect(retry.result.body.code).toBe('credential_possibly_cloned');
       expect((await store.credentials.findById(credentialId))!.counter).toBe(8);
-      expect((await h.agent().post('/assertion/options').send({ username: 'alice' })).body.code).toBe('no_credentials');
+      // With no usable key left, alice's options look like any unknown username's (decoys).
+      const offered = (await h.agent().post('/assertion/options').send({ username: 'alice' })).body.allowCredentials.map((c: { id: string }) => c.id);
+      expect(offered).not.toContain(credentialId);
     });
 
     it('treats an equal counter as a regression', async () => {
@@ -248,7 +264,7 @@ describe.each(testStores().map((f) => [f.name, f] as const))('authentication on 
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('credential_disabled');
     const again = await agent.post('/assertion/options').send({ username: 'alice' });
-    expect(again.body.code).toBe('no_credentials');
+    expect(again.body.allowCredentials.map((c: { id: string }) => c.id)).not.toContain(credentialId);
   });
 
   it('records success and failure in the audit log', async () => {

@@ -222,12 +222,23 @@ describe.each(testStores().map((f) => [f.name, f] as const))('registration on th
     expect(await userCount()).toBe(0);
   });
 
-  it('requires UV when the options asked for it (user_verification_missing), not otherwise', async () => {
+  it('policy requires UV for a new passwordless account, whatever the request asks (user_verification_missing)', async () => {
     await setup();
+    for (const asked of ['required', 'preferred', 'discouraged'] as const) {
+      const refused = await register(h.agent(), h.authenticator(), { userVerification: asked, credential: { flags: { uv: false } } });
+      expect(refused.options.body.authenticatorSelection.userVerification).toBe('required');
+      expect(refused.result.body.code).toBe('user_verification_missing');
+    }
+    expect(await userCount()).toBe(0);
+  });
+
+  it('USER_VERIFICATION=client (FIDO2 conformance profile) lets the request choose', async () => {
+    store = await factory.open();
+    h = createHarness(store, { env: { USER_VERIFICATION: 'client' } });
     const refused = await register(h.agent(), h.authenticator(), { userVerification: 'required', credential: { flags: { uv: false } } });
     expect(refused.result.body.code).toBe('user_verification_missing');
-    expect(await userCount()).toBe(0);
     const accepted = await register(h.agent(), h.authenticator(), { userVerification: 'preferred', credential: { flags: { uv: false } } });
+    expect(accepted.options.body.authenticatorSelection.userVerification).toBe('preferred');
     expect(accepted.result.status).toBe(200);
     expect((await store.credentials.findById(accepted.credentialId!))!.userVerified).toBe(false);
   });

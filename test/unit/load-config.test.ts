@@ -15,7 +15,11 @@ const PRODUCTION = {
   RP_ORIGINS: 'https://example.com',
   MONGODB_URI: 'mongodb://db.internal:27017',
   SESSION_SECRET: SECRET,
+  DATA_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+  HMAC_SECRET: 'another-long-secret-for-keyed-hashes-40ch',
 };
+const KEY_A = Buffer.alloc(32, 1);
+const KEY_B = Buffer.alloc(32, 2);
 
 /** The TypeError loadConfig throws for `env` (fails the test if it does not throw). */
 function configError(env: Record<string, string | undefined>): TypeError {
@@ -111,6 +115,17 @@ describe('loadConfig overrides', () => {
     ['bodyLimit', { BODY_LIMIT: '1mb' }, '1mb'],
     ['trustProxy', { TRUST_PROXY: '1' }, '1'],
     ['logLevel', { LOG_LEVEL: 'debug' }, 'debug'],
+    ['passwordLogin', { PASSWORD_LOGIN: 'true' }, true],
+    ['userVerification', { USER_VERIFICATION: 'client' }, 'client'],
+    ['enumerationProtection', { ENUMERATION_PROTECTION: 'false' }, false],
+    ['lockoutThreshold', { LOCKOUT_THRESHOLD: '3' }, 3],
+    ['lockoutIpThreshold', { LOCKOUT_IP_THRESHOLD: '500' }, 500],
+    ['lockoutBaseSeconds', { LOCKOUT_BASE_SECONDS: '30' }, 30],
+    ['lockoutMaxSeconds', { LOCKOUT_MAX_SECONDS: '86400' }, 86400],
+    ['signInAttemptTtlSeconds', { SIGN_IN_ATTEMPT_TTL_SECONDS: '120' }, 120],
+    // standard base64 and base64url both read; the first key encrypts
+    ['dataKeys', { DATA_KEYS: `k2:${KEY_B.toString('base64url')}, k1:${KEY_A.toString('base64')}` }, [{ kid: 'k2', key: KEY_B }, { kid: 'k1', key: KEY_A }]],
+    ['hmacSecret', { HMAC_SECRET: SECRET }, SECRET],
   ];
 
   it.each(overrides)('%s can be overridden', (key, env, expected) => {
@@ -126,6 +141,14 @@ describe('loadConfig overrides', () => {
     expect(c.nodeEnv).toBe('production');
     expect(c.mongodbUri).toBe('mongodb://db.internal:27017');
     expect(c.sessionSecretGenerated).toBe(false);
+    expect(c.generatedSecrets).toEqual([]);
+  });
+
+  it('generates DATA_KEYS and HMAC_SECRET outside production, and says so', () => {
+    const c = loadConfig({});
+    expect(c.generatedSecrets).toEqual(['SESSION_SECRET', 'DATA_KEYS', 'HMAC_SECRET']);
+    expect(c.dataKeys[0]!.key).toHaveLength(32);
+    expect(c.hmacSecret.length).toBeGreaterThanOrEqual(32);
   });
 
   it('accepts proxy address lists in TRUST_PROXY', () => {
@@ -176,6 +199,18 @@ describe('loadConfig refuses bad values with a TypeError naming the variable fir
     ['RP_ID an IP address', 'RP_ID', { RP_ID: '127.0.0.1', RP_ORIGINS: 'http://127.0.0.1:3000' }],
     ['production without MONGODB_URI', 'MONGODB_URI', { ...PRODUCTION, MONGODB_URI: '' }],
     ['production without SESSION_SECRET', 'SESSION_SECRET', { ...PRODUCTION, SESSION_SECRET: '' }],
+    ['production without DATA_KEYS', 'DATA_KEYS', { ...PRODUCTION, DATA_KEYS: '' }],
+    ['production without HMAC_SECRET', 'HMAC_SECRET', { ...PRODUCTION, HMAC_SECRET: '' }],
+    ['DATA_KEYS without a kid', 'DATA_KEYS', { DATA_KEYS: KEY_A.toString('base64') }],
+    ['DATA_KEYS with a 16-byte key', 'DATA_KEYS', { DATA_KEYS: `k1:${Buffer.alloc(16).toString('base64')}` }],
+    ['DATA_KEYS repeating a kid', 'DATA_KEYS', { DATA_KEYS: `k1:${KEY_A.toString('base64')},k1:${KEY_B.toString('base64')}` }],
+    ['HMAC_SECRET too short', 'HMAC_SECRET', { HMAC_SECRET: 'short' }],
+    ['PASSWORD_LOGIN not a boolean', 'PASSWORD_LOGIN', { PASSWORD_LOGIN: 'yes' }],
+    ['USER_VERIFICATION unknown', 'USER_VERIFICATION', { USER_VERIFICATION: 'browser' }],
+    ['ENUMERATION_PROTECTION not a boolean', 'ENUMERATION_PROTECTION', { ENUMERATION_PROTECTION: '1' }],
+    ['LOCKOUT_THRESHOLD zero', 'LOCKOUT_THRESHOLD', { LOCKOUT_THRESHOLD: '0' }],
+    ['LOCKOUT_MAX_SECONDS below the base', 'LOCKOUT_MAX_SECONDS', { LOCKOUT_BASE_SECONDS: '600', LOCKOUT_MAX_SECONDS: '60' }],
+    ['SIGN_IN_ATTEMPT_TTL_SECONDS above 3600', 'SIGN_IN_ATTEMPT_TTL_SECONDS', { SIGN_IN_ATTEMPT_TTL_SECONDS: '7200' }],
     ['production with an http origin', 'RP_ORIGINS', { ...PRODUCTION, RP_ORIGINS: 'http://example.com' }],
     ['production with one http origin among https', 'RP_ORIGINS', { ...PRODUCTION, RP_ORIGINS: 'https://example.com,http://login.example.com' }],
   ];

@@ -2,7 +2,15 @@ import { z } from 'zod';
 import type { Config } from '../config/config-schema.js';
 import { authenticationResultRequest, registrationResultRequest } from '../ceremonies/response-schemas.js';
 import { sessionCookieName } from './middleware/session-cookie.js';
-import { authenticationOptionsRequest, registrationOptionsRequest, renameCredentialRequest } from './request-schemas.js';
+import {
+  authenticationOptionsRequest,
+  codeRequest,
+  newPasswordRequest,
+  passwordLoginRequest,
+  passwordSignupRequest,
+  registrationOptionsRequest,
+  renameCredentialRequest,
+} from './request-schemas.js';
 
 /**
  * The OpenAPI 3.1 description served at `/openapi.json`. Request bodies are generated from
@@ -44,7 +52,8 @@ export function openApiDocument(config: Config) {
       description:
         'WebAuthn/FIDO2 relying party. Ceremony endpoints follow the FIDO Alliance "Server Requirements and Transport Binding Profile". ' +
         'Every reply of the ceremony and account calls carries status "ok"|"failed" and errorMessage; failures add a stable snake_case `code` and, outside production, a developer `detail`. ' +
-        'Adding or removing a key needs a recent sign-in: otherwise 403 step_up_required (sign in again, then retry).',
+        'Sensitive changes (keys, TOTP, recovery codes, password) need a fresh proof of two factors (step-up): otherwise 403 step_up_required with `stepUp: { accepts, maxAgeSeconds }` naming what would satisfy it. ' +
+        'Password, TOTP and recovery-code attempts are locked out after LOCKOUT_THRESHOLD failures: 429 locked_out with Retry-After and `retryAfterSeconds`.',
     },
     servers: config.rpOrigins.map((url) => ({ url })),
     paths: {
@@ -58,12 +67,39 @@ export function openApiDocument(config: Config) {
       '/attestation/result': { post: ceremony('Finish a registration', 'Consumes the pending challenge, verifies the attestation and stores the credential; a new user is signed in.', { requestBody: body(registrationResultRequest) }) },
       '/assertion/options': { post: ceremony('Start an authentication', 'Request options for navigator.credentials.get(); no username (or no body) = discoverable credential.', { requestBody: body(authenticationOptionsRequest, false) }) },
       '/assertion/result': { post: ceremony('Finish an authentication', 'Consumes the pending challenge, verifies the assertion and signs the user in (session rotated).', { requestBody: body(authenticationResultRequest) }) },
-      '/session': { get: op('Am I signed in', '`signedIn` plus, when true, the user and session; never 401.') },
+      '/session': {
+        get: op(
+          'Am I signed in',
+          '`signedIn` and `passwordLogin`; when signed in, the user and the session with what the sign-in proved: `amr` (RFC 8176), `acr`, `authTime`, `recovery`; when half signed in, `pendingSignIn: { username, stage, next, expiresAt }`. Never 401.',
+        ),
+      },
+      '/login/password': {
+        post: ceremony(
+          'Sign in with a password (first factor)',
+          'PASSWORD_LOGIN=true only (else 403 password_login_disabled). A correct password opens a half sign-in and answers `next`: what can complete it (webauthn = /assertion/options + /assertion/result, totp, recovery_code), or ["enrol"] for an account with no second factor yet. Unknown user and wrong password give the same 401 invalid_credentials. 429 locked_out after LOCKOUT_THRESHOLD failures.',
+          { requestBody: body(passwordLoginRequest) },
+        ),
+      },
+      '/login/totp': { post: ceremony('Complete a sign-in with an authenticator-app code', 'RFC 6238, ±1 step; each step once (401 code_already_used). 401 no_pending_sign_in, invalid_code; 404 totp_not_enrolled; 429 locked_out. Signs in (session rotated): amr pwd + otp + mfa.', { requestBody: body(codeRequest) }) },
+      '/login/recovery-code': {
+        post: ceremony('Complete a sign-in with a recovery code', 'Each code once. 401 no_pending_sign_in, invalid_code; 429 locked_out. Signs in at the lower recovery acr (amr pwd + kba + mfa); the reply\'s `recovery: { remaining, addNewKey }` asks the user to add a new key.', { requestBody: body(codeRequest) }),
+      },
+      '/signup/password': {
+        post: ceremony('Create an account with a password', 'PASSWORD_LOGIN=true only. 400 weak_password (8-128 characters, not the username), invalid_username; 409 username_taken. The session may then only enrol a second factor (TOTP, or a key via /attestation/*); confirming it signs in.', { requestBody: body(passwordSignupRequest) }),
+      },
+      '/account/factors': { get: account('My sign-in methods', '`{ password, webauthn: N, totp, recoveryCodes: { remaining } }`. Also for a sign-up\'s enrolment session.') },
+      '/account/password': { put: account('Set or change my password', 'Step-up; 400 weak_password; 403 password_login_disabled. Ends my other sessions.', { requestBody: body(newPasswordRequest) }) },
+      '/account/totp': {
+        post: account('Start adding an authenticator app', 'Step-up (or a sign-up\'s enrolment session). `{ otpauthUri, qrCode (PNG data URL), secret (base32) }`, shown once; confirm within 10 minutes.'),
+        delete: account('Remove the authenticator app', 'Step-up; 404 totp_not_enrolled; 409 last_factor when it is the last way to complete a sign-in; 409 account_busy.'),
+      },
+      '/account/totp/confirm': { post: account('Confirm the authenticator app', 'The first valid code activates it (that step counts as used). 400 invalid_code; 409 no_pending_totp. For an enrolment session: signs in (`signedIn: true, session`).', { requestBody: body(codeRequest) }) },
+      '/account/recovery-codes': { post: account('Generate recovery codes', 'Step-up. `{ codes: [10 × "XXXX-XXXX-XXXX"] }`, shown once; replaces every earlier code.') },
       '/account/me': { get: account('Who am I', 'The signed-in user and session (401 not_signed_in otherwise).') },
       '/account/credentials': { get: account('List my credentials', 'Security keys and passkeys of the signed-in user.') },
       '/account/credentials/{id}': {
         patch: account('Rename a credential', 'Renames one of the caller\'s credentials.', { parameters: idParam, requestBody: body(renameCredentialRequest) }),
-        delete: account('Remove a credential', 'Removes one of the caller\'s credentials; needs a recent sign-in (403 step_up_required); never the last one that can sign in (409 last_credential); 409 account_busy while another removal runs. Ends the other sessions signed in with it.', { parameters: idParam }),
+        delete: account('Remove a credential', 'Removes one of the caller\'s credentials; step-up (403 step_up_required); never the account\'s last way to complete a sign-in (409 last_factor); 409 account_busy while another removal runs. Ends the other sessions signed in with it.', { parameters: idParam }),
       },
       '/session/logout': { post: op('Sign out', 'Ends the session and clears the cookie.') },
       '/healthz': { get: plain('Liveness', 'The process is up: `{ "status": "ok" }`.') },
