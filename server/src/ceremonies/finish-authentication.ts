@@ -88,7 +88,8 @@ export async function finishAuthentication(
     const session = ceremony.signInAttemptId
       ? await signInWithAttempt(deps, ctx.sessionId, ceremony.signInAttemptId, factor, credential.id)
       : await signIn(deps, ctx.sessionId, { userId: user.id, credentialId: credential.id, factors: [factor] });
-    await deps.store.lockouts.reset(`user:${user.username}`);
+    // Lockouts only count password, TOTP and recovery-code attempts, which need PASSWORD_LOGIN.
+    if (deps.config.passwordLogin) await deps.store.lockouts.reset(`user:${user.username}`);
     await recordEvent(deps, { type: 'authentication.succeeded', outcome: 'success', userId: user.id, credentialId: credential.id, ip: ctx.ip, data: { userVerified: verified.userVerified, amr: session.amr } });
     return { user, credential: { ...credential, counter: verified.newCounter }, verified, session };
   } catch (err) {

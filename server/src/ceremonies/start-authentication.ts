@@ -39,7 +39,8 @@ export async function startAuthentication(
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const mode = deps.config.userVerification;
   const requested = input.username !== undefined && input.username.trim() !== '' ? normalizeUsername(input.username) : undefined;
-  const attempt = await deps.store.signInAttempts.get(ctx.sessionId, deps.clock.now());
+  // Half sign-ins only exist with PASSWORD_LOGIN on: otherwise no store read is spent on them.
+  const attempt = deps.config.passwordLogin ? await deps.store.signInAttempts.get(ctx.sessionId, deps.clock.now()) : undefined;
   let userId: string | undefined;
   let allow: { id: string; transports: string[] }[] = [];
   let signInAttemptId: string | undefined;

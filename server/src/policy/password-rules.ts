@@ -7,9 +7,14 @@ export const PASSWORD_MAX = 128;
  * NIST SP 800-63B §5.1.1.2 memorised secrets: 8 to 128 characters (counted as Unicode code
  * points after NFKC normalisation, which is also what gets hashed), every character
  * allowed, no composition rules; refused when it is the username (compared case-
- * insensitively). Returns the normalised password; `weak_password` (400) otherwise.
+ * insensitively), or when it holds a lone surrogate (no UTF-8 form). Returns the
+ * normalised password; `weak_password` (400) otherwise.
  */
 export function checkNewPassword(password: string, username: string): string {
+  if (/\p{Cs}/u.test(password)) {
+    // A lone surrogate has no UTF-8 form: two different passwords would hash alike.
+    throw new BadRequestError('weak_password', 'Your password contains characters that cannot be stored. Please choose another.', 'password is not well-formed UTF-16 (lone surrogate)');
+  }
   const normalized = password.normalize('NFKC');
   const length = [...normalized].length;
   if (length < PASSWORD_MIN || length > PASSWORD_MAX) {

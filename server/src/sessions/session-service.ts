@@ -39,7 +39,8 @@ async function usable(deps: Pick<Deps, 'store'>, session: Session): Promise<bool
 /**
  * Signs a user in: a new session record under a fresh id, recording what the sign-in proved
  * (`amr`/`acr` from policy/sign-in-proof.ts, derived from the verified `factors`) and when.
- * The previous id is invalidated, with any half sign-in or session it held.
+ * The previous id is invalidated, with any half sign-in or session it held (half sign-ins
+ * exist only with PASSWORD_LOGIN on, so only then is one looked for).
  */
 export async function signIn(
   deps: Pick<Deps, 'store' | 'clock' | 'random' | 'config'>,
@@ -61,14 +62,14 @@ export async function signIn(
   await deps.store.sessions.put(session);
   if (previousSessionId !== undefined) {
     await deps.store.sessions.delete(previousSessionId);
-    await deps.store.signInAttempts.delete(previousSessionId);
+    if (deps.config.passwordLogin) await deps.store.signInAttempts.delete(previousSessionId);
   }
   return session;
 }
 
 /** Ends the session and any half sign-in under its id. */
-export async function signOut(deps: Pick<Deps, 'store'>, sessionId: string | undefined): Promise<void> {
+export async function signOut(deps: Pick<Deps, 'store' | 'config'>, sessionId: string | undefined): Promise<void> {
   if (sessionId === undefined) return;
   await deps.store.sessions.delete(sessionId);
-  await deps.store.signInAttempts.delete(sessionId);
+  if (deps.config.passwordLogin) await deps.store.signInAttempts.delete(sessionId);
 }
