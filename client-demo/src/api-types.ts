@@ -64,7 +64,8 @@ export interface UserView {
 /** A signed-in session: when and what it proved (`amr`, RFC 8176 values) at which level (`acr`). */
 export interface SessionView {
   authenticatedAt: string;
-  authTime?: string;
+  /** JWT-style `auth_time`: seconds since the epoch (the same instant as `authenticatedAt`). */
+  authTime?: number;
   amr?: string[];
   acr?: string;
   userVerified: boolean;

@@ -75,7 +75,7 @@ export const devPanel = {
     const e = err as { name?: string; message?: string };
     if (current) {
       current.failure = err instanceof ApiError
-        ? { code: err.code, message: err.message, detail: err.detail, httpStatus: err.status }
+        ? { code: err.code, message: x.message, detail: err.detail, httpStatus: err.status }
         : { code: x.code, message: x.message, browser: `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}` };
     }
     render();
@@ -127,7 +127,8 @@ function render(): void {
       h('dl', { class: 'facts' },
         row('amr', session.amr?.join(' ') ?? 'not reported', 'dev-amr'),
         row('acr', session.acr ?? 'not reported', 'dev-acr'),
-        row('Authenticated at', session.authTime ?? session.authenticatedAt, 'dev-auth-time'),
+        row('Authenticated at', session.authenticatedAt, 'dev-authenticated-at'),
+        row('auth_time', session.authTime === undefined ? undefined : String(session.authTime)),
         row('User verified', yesNo(session.userVerified)),
         row('Recovery sign-in', yesNo(session.recovery)),
       ),

@@ -31,7 +31,12 @@ export async function withStepUp<T>(username: string, change: () => Promise<T>, 
       await signIn({ username, userVerification: 'required' }, `Confirm it is you (${username})`);
     } else {
       announce('For your security, confirm it is you first.', 'busy');
-      await confirmIdentity({ username, accepts, maxAgeSeconds: err.stepUp?.maxAgeSeconds });
+      try {
+        await confirmIdentity({ username, accepts, maxAgeSeconds: err.stepUp?.maxAgeSeconds });
+      } catch (cancelled) {
+        announce('Cancelled: nothing was changed.', 'info');
+        throw cancelled;
+      }
     }
     announce(opts.promptsAgain ? 'Confirmed. Now follow your browser\'s prompt again to finish the change.' : 'Confirmed. Finishing the change…', 'busy');
     return change();

@@ -45,7 +45,7 @@ export function renderAccount(ctx: AppContext): Page {
       h('p', { 'data-testid': 'session-proof' }, `This sign-in proved: ${amrLabel(s.amr)}.`),
       h('dl', { class: 'facts' },
         fact('Assurance level (acr)', s.acr ?? 'not reported', 'session-acr'),
-        fact('Signed in', when(s.authTime ?? s.authenticatedAt)),
+        fact('Signed in', when(s.authenticatedAt)),
       ),
     ),
     notice?.element,

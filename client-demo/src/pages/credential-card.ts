@@ -105,7 +105,9 @@ export function credentialCard(c: CredentialView, opts: CardOptions): HTMLElemen
             await opts.onChanged();
             announce(`Removed "${c.name}". It can no longer sign in to this account.`, 'success');
           } catch (err) {
-            failure = explain(err).message;
+            const x = explain(err);
+            if (x.aborted) return; // the user cancelled the step-up: nothing to report
+            failure = x.message;
             announce(failure, 'error');
           }
         });

@@ -28,7 +28,7 @@ export function methodCard(o: { key: string; title: string; state: string; descr
       h('span', { class: 'badge', 'data-testid': `method-${o.key}-state` }, o.state),
     ),
     h('p', { class: 'hint' }, o.description),
-    h('div', { class: 'actions' }, o.actions),
+    o.actions.some(Boolean) && h('div', { class: 'actions' }, o.actions),
     area,
   );
   return { element, area };

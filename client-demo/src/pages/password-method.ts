@@ -4,6 +4,7 @@
  * sensitive: it may need a step-up first. Offered only where keygate enables passwords.
  */
 import { api, type Factors } from '../api.js';
+import { devPanel } from '../dev-panel.js';
 import { h, replaceChildren, whileBusy } from '../dom.js';
 import { announce } from '../status.js';
 import { withStepUp } from '../step-up.js';
@@ -53,7 +54,7 @@ export function passwordMethod(f: Factors, env: MethodEnv): HTMLElement {
       void whileBusy(card.element, async () => {
         announce('Saving your password…', 'busy');
         try {
-          await withStepUp(env.username, () => api.setPassword(pw));
+          await withStepUp(env.username, () => devPanel.step('Password: set', () => api.setPassword(pw)));
           await env.changed(f.password ? 'Your password was changed.' : 'Your password is set.');
         } catch (err) {
           error.show(err);

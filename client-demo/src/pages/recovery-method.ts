@@ -4,6 +4,7 @@
  * POST /account/recovery-codes (with step-up). The new codes are shown once, in this card.
  */
 import { api, type Factors } from '../api.js';
+import { devPanel } from '../dev-panel.js';
 import { h, replaceChildren, whileBusy } from '../dom.js';
 import { announce } from '../status.js';
 import { withStepUp } from '../step-up.js';
@@ -27,7 +28,7 @@ export function recoveryMethod(f: Factors, env: MethodEnv): HTMLElement {
     whileBusy(card.element, async () => {
       announce('Generating recovery codes…', 'busy');
       try {
-        const { codes } = await withStepUp(env.username, () => api.newRecoveryCodes());
+        const { codes } = await withStepUp(env.username, () => devPanel.step('Recovery codes: generate', () => api.newRecoveryCodes()));
         replaceChildren(card.area, recoveryCodesView(codes, { username: env.username, done: () => void env.changed('Recovery codes saved. Keep them safe.') }));
         announce(`${codes.length} new recovery codes. Save them now: they will not be shown again.`, 'success');
         card.area.querySelector<HTMLElement>('.warning')?.focus();

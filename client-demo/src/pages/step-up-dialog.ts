@@ -14,6 +14,7 @@ import type { StepUpMethod } from '../api.js';
 import { signIn } from '../ceremonies.js';
 import { h, replaceChildren, whileBusy } from '../dom.js';
 import { waitLabel } from '../format.js';
+import { announce } from '../status.js';
 import { inlineError } from './inline-error.js';
 import { passwordForm } from './password-form.js';
 import { secondFactorPanel, type SecondFactor } from './second-factor-panel.js';
@@ -32,7 +33,7 @@ export function confirmIdentity(o: { username: string; accepts: StepUpMethod[]; 
     const cancel = h('button', { type: 'button', class: 'secondary', 'data-testid': 'step-up-cancel' }, 'Cancel');
     const dialog = h('dialog', { class: 'step-up', 'aria-labelledby': 'step-up-title', 'aria-describedby': 'step-up-why', 'data-testid': 'step-up-dialog' },
       h('h2', { id: 'step-up-title' }, 'Confirm it is you'),
-      h('p', { id: 'step-up-why' }, `This change needs a recent sign-in${o.maxAgeSeconds ? ` (within the last ${waitLabel(o.maxAgeSeconds)})` : ''}. Confirm as ${o.username} with one of these:`),
+      h('p', { id: 'step-up-why' }, `This change needs a recent sign-in${o.maxAgeSeconds ? ` (within the last ${waitLabel(o.maxAgeSeconds)})` : ''}. Confirm as ${o.username}${o.accepts.length > 1 ? ' with one of these' : ''}:`),
       body,
       error.element,
       h('div', { class: 'actions' }, cancel),
@@ -54,6 +55,7 @@ export function confirmIdentity(o: { username: string; accepts: StepUpMethod[]; 
     });
 
     const secondStep = (next: SecondFactor[]) => {
+      announce('Password accepted. Now the second step.', 'info');
       replaceChildren(body, secondFactorPanel({ prefix: 'step-up-second', next, live: true, verified: () => finish(true), expired: () => undefined }));
       body.querySelector<HTMLElement>('input, button')?.focus();
     };

@@ -4,6 +4,7 @@
  * the last second factor with 409 `last_factor`, shown in the card).
  */
 import { api, type Factors } from '../api.js';
+import { devPanel } from '../dev-panel.js';
 import { h, replaceChildren, whileBusy } from '../dom.js';
 import { announce } from '../status.js';
 import { withStepUp } from '../step-up.js';
@@ -37,7 +38,7 @@ export function totpMethod(f: Factors, env: MethodEnv): HTMLElement {
       void whileBusy(card.element, async () => {
         announce('Removing your authenticator app…', 'busy');
         try {
-          await withStepUp(env.username, () => api.removeTotp());
+          await withStepUp(env.username, () => devPanel.step('Authenticator app: remove', () => api.removeTotp()));
           await env.changed('Your authenticator app was removed. Its codes no longer sign you in.');
         } catch (err) {
           replaceChildren(card.area, error.element);

@@ -25,7 +25,7 @@ export async function outcomeOf(page: Page, action: () => Promise<void>): Promis
 }
 
 /** Waits until some status message matches (whatever started it, e.g. passkey autofill). */
-export async function waitForStatus(page: Page, text: RegExp, kind: Outcome['kind']): Promise<string> {
+export async function waitForStatus(page: Page, text: RegExp, kind: Outcome['kind'] | 'info'): Promise<string> {
   await page.waitForFunction(
     ([src, k]) => {
       const el = document.querySelector<HTMLElement>('[data-testid="status"]');
