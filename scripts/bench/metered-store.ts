@@ -66,6 +66,8 @@ export function meteredStore(inner: Store): { store: Store; meter: StoreMeter } 
     totp: wrap('totp', inner.totp),
     recoveryCodes: wrap('recoveryCodes', inner.recoveryCodes),
     lockouts: wrap('lockouts', inner.lockouts),
+    keyRing: wrap('keyRing', inner.keyRing),
+    tokens: wrap('tokens', inner.tokens),
     audit: wrap('audit', inner.audit),
     rateLimits: wrap('rateLimits', inner.rateLimits),
     locks: wrap('locks', inner.locks),

@@ -14,6 +14,7 @@ import { factorRoutes } from './http/routes/factor-routes.js';
 import { fido2Routes } from './http/routes/fido2-routes.js';
 import { loginRoutes } from './http/routes/login-routes.js';
 import { opsRoutes } from './http/routes/ops-routes.js';
+import { tokenManagementRoutes, tokenRoutes } from './http/routes/token-routes.js';
 
 /** Where the bundled demo lives (client-demo/dist, built by `npm run build:demo`). */
 export const DEMO_DIR = fileURLToPath(new URL('../../client-demo/dist', import.meta.url));
@@ -50,6 +51,7 @@ export function buildApp(deps: Deps, opts: { demoDir?: string | null } = {}): Ex
   );
   app.use(cookieParser(config.sessionSecret));
   app.use(opsRoutes(deps));
+  app.use(tokenManagementRoutes(deps));
 
   const api = express.Router();
   api.use(sameOrigin(config.rpOrigins));
@@ -62,6 +64,7 @@ export function buildApp(deps: Deps, opts: { demoDir?: string | null } = {}): Ex
   api.use(loginRoutes(deps));
   api.use(accountRoutes(deps));
   api.use(factorRoutes(deps));
+  api.use(tokenRoutes(deps));
   app.use(api);
 
   const demoDir = opts.demoDir === undefined ? DEMO_DIR : opts.demoDir;

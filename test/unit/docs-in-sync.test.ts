@@ -20,7 +20,7 @@ describe('documentation', () => {
     const doc = openApiDocument(loadConfig({ SESSION_SECRET: 'x'.repeat(32) }));
     const routes = readFileSync(new URL('../../server/src/http/routes/', import.meta.url).pathname + 'fido2-routes.ts', 'utf8') +
       read('server/src/http/routes/account-routes.ts') + read('server/src/http/routes/ops-routes.ts') +
-      read('server/src/http/routes/login-routes.ts') + read('server/src/http/routes/factor-routes.ts');
+      read('server/src/http/routes/login-routes.ts') + read('server/src/http/routes/factor-routes.ts') + read('server/src/http/routes/token-routes.ts');
     const declared = [...routes.matchAll(/r\.(get|post|put|patch|delete)\('([^']+)'/g)].map(([, m, p]) => [m, p!.replace(/:(\w+)/g, '{$1}')]);
     expect(declared.length).toBeGreaterThan(8);
     for (const [method, path] of declared) {

@@ -126,6 +126,16 @@ describe('loadConfig overrides', () => {
     // standard base64 and base64url both read; the first key encrypts
     ['dataKeys', { DATA_KEYS: `k2:${KEY_B.toString('base64url')}, k1:${KEY_A.toString('base64')}` }, [{ kid: 'k2', key: KEY_B }, { kid: 'k1', key: KEY_A }]],
     ['hmacSecret', { HMAC_SECRET: SECRET }, SECRET],
+    ['tokenIssuer', { TOKEN_ISSUER: 'https://login.example.com' }, 'https://login.example.com'],
+    ['tokenAudiences', { TOKEN_AUDIENCES: 'https://deploy.example.com, admin-portal' }, ['https://deploy.example.com', 'admin-portal']],
+    ['tokenTtlSeconds', { TOKEN_TTL_SECONDS: '60' }, 60],
+    ['tokenMaxAuthAgeSeconds', { TOKEN_MAX_AUTH_AGE_SECONDS: '30' }, 30],
+    ['tokenSigningAlg', { TOKEN_SIGNING_ALG: 'EdDSA' }, 'EdDSA'],
+    ['tokenKeyLeadSeconds', { TOKEN_KEY_LEAD_SECONDS: '3600' }, 3600],
+    ['tokenKeyRotationDays', { TOKEN_KEY_ROTATION_DAYS: '0' }, 0],
+    ['jwksMaxAgeSeconds', { JWKS_MAX_AGE_SECONDS: '60' }, 60],
+    ['introspectionClientId', { INTROSPECTION_CLIENT_ID: 'api-gateway' }, 'api-gateway'],
+    ['introspectionClientSecret', { INTROSPECTION_CLIENT_SECRET: SECRET }, SECRET],
   ];
 
   it.each(overrides)('%s can be overridden', (key, env, expected) => {
@@ -211,6 +221,14 @@ describe('loadConfig refuses bad values with a TypeError naming the variable fir
     ['LOCKOUT_THRESHOLD zero', 'LOCKOUT_THRESHOLD', { LOCKOUT_THRESHOLD: '0' }],
     ['LOCKOUT_MAX_SECONDS below the base', 'LOCKOUT_MAX_SECONDS', { LOCKOUT_BASE_SECONDS: '600', LOCKOUT_MAX_SECONDS: '60' }],
     ['SIGN_IN_ATTEMPT_TTL_SECONDS above 3600', 'SIGN_IN_ATTEMPT_TTL_SECONDS', { SIGN_IN_ATTEMPT_TTL_SECONDS: '7200' }],
+    ['TOKEN_ISSUER with a path', 'TOKEN_ISSUER', { TOKEN_ISSUER: 'https://example.com/auth' }],
+    ['TOKEN_ISSUER http in production', 'TOKEN_ISSUER', { ...PRODUCTION, TOKEN_ISSUER: 'http://example.com' }],
+    ['TOKEN_AUDIENCES with a space inside', 'TOKEN_AUDIENCES', { TOKEN_AUDIENCES: 'my app' }],
+    ['TOKEN_SIGNING_ALG HS256', 'TOKEN_SIGNING_ALG', { TOKEN_SIGNING_ALG: 'HS256' }],
+    ['TOKEN_KEY_LEAD_SECONDS below a JWKS cache time', 'TOKEN_KEY_LEAD_SECONDS', { TOKEN_KEY_LEAD_SECONDS: '60' }],
+    ['JWKS_MAX_AGE_SECONDS not below the lead time', 'JWKS_MAX_AGE_SECONDS', { JWKS_MAX_AGE_SECONDS: '900' }],
+    ['INTROSPECTION_CLIENT_SECRET too short', 'INTROSPECTION_CLIENT_SECRET', { INTROSPECTION_CLIENT_SECRET: 'short' }],
+    ['INTROSPECTION_CLIENT_ID with a colon', 'INTROSPECTION_CLIENT_ID', { INTROSPECTION_CLIENT_ID: 'a:b' }],
     ['production with an http origin', 'RP_ORIGINS', { ...PRODUCTION, RP_ORIGINS: 'http://example.com' }],
     ['production with one http origin among https', 'RP_ORIGINS', { ...PRODUCTION, RP_ORIGINS: 'https://example.com,http://login.example.com' }],
   ];

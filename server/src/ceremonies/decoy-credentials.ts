@@ -16,6 +16,6 @@ export function decoyCredentials(hmacSecret: string, username: string): { id: st
   const n = 1 + (seed[0]! % 2);
   return Array.from({ length: n }, (_, i) => {
     const id = Buffer.concat([keyedHash(hmacSecret, `decoy-credential:${i}`, username), keyedHash(hmacSecret, `decoy-credential:${i}:2`, username)]);
-    return { id: encodeBase64url(id.subarray(0, LENGTHS[seed[1 + i]! % LENGTHS.length]!)), transports: TRANSPORTS[seed[3 + i]! % TRANSPORTS.length]! };
+    return { id: encodeBase64url(id.subarray(0, LENGTHS[seed[1 + i]! % LENGTHS.length]!)), transports: [...TRANSPORTS[seed[3 + i]! % TRANSPORTS.length]!] };
   });
 }

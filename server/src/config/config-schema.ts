@@ -161,6 +161,58 @@ export const configKeys = {
     doc: 'Secret (32+ characters) keying recovery-code hashes and the decoy credentials shown for unknown usernames. Changing it invalidates every recovery code. Generated with a warning in development; required in production.',
     schema: z.string().min(32, 'must be at least 32 characters').optional(),
   },
+  tokenIssuer: {
+    env: 'TOKEN_ISSUER',
+    doc: 'The `iss` of keygate\'s JWTs and the base of its discovery document (an https URL in production). Default: the first RP origin.',
+    default: (env) => (env.RP_ORIGINS || `http://localhost:${env.PORT || '3000'}`).split(',')[0]!.trim(),
+    schema: origin,
+  },
+  tokenAudiences: {
+    env: 'TOKEN_AUDIENCES',
+    doc: 'Comma-separated audiences POST /token may issue for (e.g. https://deploy.example.com); anything else is 400 invalid_audience. Empty: no tokens.',
+    default: '',
+    schema: z
+      .string()
+      .transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[\x21-\x7e]{1,256}$/, 'must be a list of audiences without spaces (1-256 printable ASCII characters each)'))),
+  },
+  tokenTtlSeconds: { env: 'TOKEN_TTL_SECONDS', doc: 'Lifetime of an issued JWT (`exp` - `iat`).', default: '300', schema: seconds.max(86400, 'must be at most 86400') },
+  tokenMaxAuthAgeSeconds: {
+    env: 'TOKEN_MAX_AUTH_AGE_SECONDS',
+    doc: 'POST /token needs a sign-in at most this old (403 sign_in_too_old otherwise: sign in again).',
+    default: '120',
+    schema: seconds,
+  },
+  tokenSigningAlg: {
+    env: 'TOKEN_SIGNING_ALG',
+    doc: 'Algorithm of new signing keys: ES256, EdDSA (Ed25519) or RS256 (2048-bit).',
+    default: 'ES256',
+    schema: z.enum(['ES256', 'EdDSA', 'RS256'], { message: 'must be ES256, EdDSA or RS256' }),
+  },
+  tokenKeyLeadSeconds: {
+    env: 'TOKEN_KEY_LEAD_SECONDS',
+    doc: 'A new signing key is published this long before it signs, so verifiers\' JWKS caches (jose: 10 minutes) know it first. At least 600.',
+    default: '900',
+    schema: seconds.min(600, 'must be at least 600 (verifiers cache JWKS for up to 10 minutes)'),
+  },
+  tokenKeyRotationDays: {
+    env: 'TOKEN_KEY_ROTATION_DAYS',
+    doc: 'Rotate the signing key when it has signed this many days (checked as tokens are issued); 0 rotates only on demand (npm run rotate-keys).',
+    default: '90',
+    schema: z.coerce.number().int('must be an integer').min(0, 'must be 0 or more'),
+  },
+  jwksMaxAgeSeconds: { env: 'JWKS_MAX_AGE_SECONDS', doc: 'Cache-Control max-age of /.well-known/jwks.json and the discovery document (keep it below TOKEN_KEY_LEAD_SECONDS).', default: '300', schema: seconds },
+  introspectionClientId: {
+    env: 'INTROSPECTION_CLIENT_ID',
+    doc: 'Client id that authenticates (HTTP Basic) to POST /token/introspect and to revoke any token.',
+    default: 'keygate-introspection',
+    schema: z.string().regex(/^[\x21-\x39\x3b-\x7e]{1,128}$/, 'must be 1-128 printable ASCII characters without spaces or colons'),
+  },
+  introspectionClientSecret: {
+    env: 'INTROSPECTION_CLIENT_SECRET',
+    doc: 'Its secret (32+ characters). Unset: introspection and secret-authenticated revocation are off (401 invalid_client).',
+    schema: z.string().min(32, 'must be at least 32 characters').optional(),
+  },
   challengeTtlSeconds: { env: 'CHALLENGE_TTL_SECONDS', doc: 'How long a ceremony challenge stays valid (also the WebAuthn `timeout`).', default: '300', schema: seconds.max(3600, 'must be at most 3600') },
   rateLimitPerMinute: {
     env: 'RATE_LIMIT_PER_MINUTE',

@@ -48,6 +48,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.nodeEnv === 'production' && !config.hmacSecret) {
     throw new TypeError('HMAC_SECRET is required in production (32+ random characters; recovery codes are hashed with it)');
   }
+  if (config.nodeEnv === 'production' && !config.tokenIssuer.startsWith('https:')) {
+    throw new TypeError(`TOKEN_ISSUER must be an https URL in production (got ${JSON.stringify(config.tokenIssuer)})`);
+  }
+  if (config.jwksMaxAgeSeconds >= config.tokenKeyLeadSeconds) {
+    throw new TypeError(`JWKS_MAX_AGE_SECONDS must be below TOKEN_KEY_LEAD_SECONDS (got ${config.jwksMaxAgeSeconds} >= ${config.tokenKeyLeadSeconds}): a cached JWKS would miss the next key`);
+  }
   if (config.lockoutMaxSeconds < config.lockoutBaseSeconds) {
     throw new TypeError(`LOCKOUT_MAX_SECONDS must be at least LOCKOUT_BASE_SECONDS (got ${config.lockoutMaxSeconds} < ${config.lockoutBaseSeconds})`);
   }
@@ -60,6 +66,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return Object.freeze({
     ...config,
     rpOrigins: Object.freeze([...config.rpOrigins]) as unknown as string[],
+    tokenAudiences: Object.freeze([...config.tokenAudiences]) as unknown as string[],
     sessionSecret: config.sessionSecret ?? randomBytes(32).toString('base64url'),
     dataKeys: Object.freeze(config.dataKeys ?? [{ kid: 'dev', key: randomBytes(32) }]),
     hmacSecret: config.hmacSecret ?? randomBytes(32).toString('base64url'),

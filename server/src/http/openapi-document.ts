@@ -10,6 +10,8 @@ import {
   passwordSignupRequest,
   registrationOptionsRequest,
   renameCredentialRequest,
+  tokenReferenceRequest,
+  tokenRequest,
 } from './request-schemas.js';
 
 /**
@@ -102,8 +104,31 @@ export function openApiDocument(config: Config) {
         delete: account('Remove a credential', 'Removes one of the caller\'s credentials; step-up (403 step_up_required); never the account\'s last way to complete a sign-in (409 last_factor); 409 account_busy while another removal runs. Ends the other sessions signed in with it.', { parameters: idParam }),
       },
       '/session/logout': { post: op('Sign out', 'Ends the session and clears the cookie.') },
+      '/token': {
+        post: account(
+          'Exchange this sign-in for a JWT',
+          '`{ audience, txn? }` → `{ token, expiresIn }`. audience from TOKEN_AUDIENCES (400 invalid_audience); the sign-in at most TOKEN_MAX_AUTH_AGE_SECONDS old (403 sign_in_too_old); one token per sign-in and audience (409 token_already_issued). Claims: iss, sub, aud, iat, nbf, exp, jti, auth_time, amr, acr, txn. Verify it with the JWKS at /.well-known/jwks.json.',
+          { requestBody: body(tokenRequest) },
+        ),
+      },
+      '/token/revoke': {
+        post: op(
+          'Revoke a token (RFC 7009)',
+          '`{ jti }` or `{ token }`, form-encoded or JSON. With the session cookie: the user\'s own tokens (404 unknown_token otherwise). With the introspection client (HTTP Basic or client_id/client_secret): any token; unknown ones answer ok too.',
+          { requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object' } }, 'application/json': body(tokenReferenceRequest).content['application/json'] } } },
+        ),
+      },
+      '/token/introspect': {
+        post: op(
+          'Introspect a token (RFC 7662)',
+          'Client authentication with INTROSPECTION_CLIENT_ID / _SECRET (HTTP Basic or in the body; 401 invalid_client). `{ active: true, ...claims }` for a valid, unrevoked keygate token; `{ active: false }` for revoked, expired, tampered, unknown-key or foreign tokens.',
+          { requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { token: { type: 'string' } }, required: ['token'] } }, 'application/json': body(tokenReferenceRequest).content['application/json'] } } },
+        ),
+      },
+      '/.well-known/jwks.json': { get: plain('Token-signing public keys', 'JWKS (RFC 7517): every key that signs now, will sign soon, or signed tokens that have not expired yet. Cache-Control max-age JWKS_MAX_AGE_SECONDS.', true) },
+      '/.well-known/openid-configuration': { get: plain('Discovery', 'issuer, jwks_uri, token, introspection and revocation endpoints, supported algorithms, so standard JWT libraries verify keygate tokens.') },
       '/healthz': { get: plain('Liveness', 'The process is up: `{ "status": "ok" }`.') },
-      '/readyz': { get: plain('Readiness', 'The store is reachable: `{ "status": "ok", "store": "memory" | "mongo" }`; 503 store_unavailable otherwise.', true) },
+      '/readyz': { get: plain('Readiness', 'The store is reachable and a signing key is ready: `{ "status": "ok", "store": "memory" | "mongo" }`; 503 store_unavailable otherwise.', true) },
       '/openapi.json': { get: plain('This document', 'OpenAPI 3.1.') },
     },
     components: {

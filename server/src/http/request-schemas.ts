@@ -43,3 +43,19 @@ export const passwordLoginRequest = z.object({ username: z.string().max(256), pa
 export const passwordSignupRequest = z.object({ username: z.string().max(256), password, displayName: z.string().max(256).optional() });
 export const codeRequest = z.object({ code });
 export const newPasswordRequest = z.object({ newPassword: password });
+
+export const tokenRequest = z.object({
+  audience: z.string().min(1).max(256),
+  /** Transaction id echoed as `txn` (RFC 8417 style): printable, bounded. */
+  txn: z.string().min(1).max(256).refine((t) => !hasForbiddenCharacters(t), 'must not contain invisible or control characters').optional(),
+});
+/** RFC 7009 / 7662 bodies (form-encoded or JSON): `token`, or keygate's `jti`; client credentials may come in the body (client_secret_post). */
+export const tokenReferenceRequest = z
+  .object({
+    token: z.string().min(1).max(8192).optional(),
+    token_type_hint: z.string().max(64).optional(),
+    jti: z.string().min(1).max(256).optional(),
+    client_id: z.string().max(256).optional(),
+    client_secret: z.string().max(1024).optional(),
+  })
+  .refine((b) => b.token !== undefined || b.jti !== undefined, 'needs token or jti');

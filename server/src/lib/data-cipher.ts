@@ -23,7 +23,9 @@ export function open(keys: readonly DataKey[], sealed: string, aad: string): str
   const entry = keys.find((k) => k.kid === kid);
   if (v !== 'v1' || !entry || !iv || !body) throw new Error(`sealed value uses unknown key id ${kid ?? '?'} (is DATA_KEYS missing a key?)`);
   const data = Buffer.from(body, 'base64url');
-  const decipher = createDecipheriv('aes-256-gcm', entry.key, Buffer.from(iv, 'base64url'));
+  if (data.length < 16) throw new Error('sealed value is too short to hold its authentication tag');
+  // authTagLength pins the tag to 16 bytes: Node would otherwise accept a truncated tag.
+  const decipher = createDecipheriv('aes-256-gcm', entry.key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
   decipher.setAAD(Buffer.from(aad, 'utf8'));
   decipher.setAuthTag(data.subarray(data.length - 16));
   return Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]).toString('utf8');

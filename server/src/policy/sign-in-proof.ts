@@ -49,7 +49,9 @@ export interface SignInProof {
 export function deriveSignInProof(factors: readonly ProvenFactor[]): SignInProof {
   const amr = new Set<string>();
   let strength = 0;
-  for (const f of factors) {
+  // The same factor twice is still one factor: only distinct kinds count towards mfa.
+  const distinct = [...new Map(factors.map((f) => [f.kind, f] as const)).values()];
+  for (const f of distinct) {
     if (f.kind === 'password') amr.add('pwd');
     if (f.kind === 'totp') amr.add('otp');
     if (f.kind === 'recovery_code') amr.add('kba');

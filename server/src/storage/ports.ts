@@ -9,7 +9,7 @@
  * - a store that cannot be reached throws `StoreUnavailableError` (HTTP 503).
  */
 
-import type { AuditEvent, Ceremony, PasswordRecord, RecoveryCodeSet, Session, SignInAttempt, StoredCredential, TotpRecord, User } from './records.js';
+import type { AuditEvent, Ceremony, IssuedToken, KeyRing, PasswordRecord, RecoveryCodeSet, Session, SignInAttempt, StoredCredential, TotpRecord, User } from './records.js';
 
 export type {
   UserVerificationRequirement,
@@ -22,6 +22,10 @@ export type {
   PasswordRecord,
   TotpRecord,
   RecoveryCodeSet,
+  SigningAlg,
+  SigningKey,
+  KeyRing,
+  IssuedToken,
   AuditEvent,
 } from './records.js';
 
@@ -191,6 +195,26 @@ export interface RateLimitStore {
   hit(key: string, windowMs: number, now: Date): Promise<{ count: number; resetAt: Date }>;
 }
 
+export interface KeyRingStore {
+  /** The ring, or `undefined` before the first start. */
+  get(): Promise<KeyRing | undefined>;
+  /** Creates the ring if there is none; `false` (nothing written) if another instance created one first. */
+  create(ring: KeyRing): Promise<boolean>;
+  /** Replaces the ring only if its stored version is still `expectedVersion`; returns whether it won. */
+  replace(ring: KeyRing, expectedVersion: number): Promise<boolean>;
+}
+
+export interface TokenStore {
+  /** Records an issued token; `false` (nothing written) if one already exists with that `id` (sign-in + audience). Atomic across instances. */
+  claimIssue(token: IssuedToken): Promise<boolean>;
+  /** The issued token with this jti, if it has not expired at `now`. */
+  findByJti(jti: string, now: Date): Promise<IssuedToken | undefined>;
+  /** Marks `jti` revoked until `expiresAt` (when the token would expire anyway); idempotent. */
+  revoke(jti: string, expiresAt: Date): Promise<void>;
+  /** Whether `jti` is revoked (an expired revocation reads as not revoked: the token itself is expired then). */
+  isRevoked(jti: string, now: Date): Promise<boolean>;
+}
+
 /** Everything keygate keeps, behind one object built by `openStore`. */
 export interface Store {
   readonly kind: 'memory' | 'mongo';
@@ -203,6 +227,8 @@ export interface Store {
   totp: TotpStore;
   recoveryCodes: RecoveryCodeStore;
   lockouts: LockoutStore;
+  keyRing: KeyRingStore;
+  tokens: TokenStore;
   audit: AuditStore;
   rateLimits: RateLimitStore;
   locks: LockStore;

@@ -146,3 +146,40 @@ export interface AuditEvent {
   code?: string;
   data?: Record<string, unknown>;
 }
+
+/** JWS algorithms keygate signs tokens with. */
+export type SigningAlg = 'ES256' | 'EdDSA' | 'RS256';
+
+/**
+ * One token-signing key. Published in the JWKS from `createdAt`; signs from `activatesAt`
+ * (the lead time lets verifiers' JWKS caches learn it first) until `retiresAt`; stays
+ * published until every token it signed has expired, then is dropped from the ring.
+ */
+export interface SigningKey {
+  kid: string;
+  alg: SigningAlg;
+  /** Public JWK (kty, crv, x, y / n, e), with kid, alg and use: "sig". */
+  publicJwk: Record<string, unknown>;
+  /** The private JWK, sealed with DATA_KEYS (lib/data-cipher.ts), never stored in clear. */
+  sealedPrivateJwk: string;
+  createdAt: Date;
+  activatesAt: Date;
+  retiresAt?: Date;
+}
+
+/** Every instance's signing keys, as ONE document changed only by compare-and-set on `version`. */
+export interface KeyRing {
+  version: number;
+  keys: SigningKey[];
+  updatedAt: Date;
+}
+
+/** A token handed out by POST /token, one per sign-in (session) and audience. */
+export interface IssuedToken {
+  /** `${sessionId}:${audience}`: unique, so a second exchange for the same sign-in and audience fails. */
+  id: string;
+  jti: string;
+  userId: string;
+  audience: string;
+  expiresAt: Date;
+}

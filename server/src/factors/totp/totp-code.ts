@@ -20,7 +20,8 @@ export const TOTP_WINDOW = 1;
 
 /** A fresh 20-byte secret from the injected randomness, base32 (what authenticator apps take). */
 export function newTotpSecret(random: Random): string {
-  return new OTPAuth.Secret({ buffer: random.bytes(20).slice().buffer }).base32;
+  // Copied into a fresh array: a Buffer's .buffer can be the whole shared 8 KiB pool.
+  return new OTPAuth.Secret({ buffer: new Uint8Array(random.bytes(20)).buffer }).base32;
 }
 
 /** The time step (RFC 6238 T) that `at` falls in. */

@@ -1,6 +1,7 @@
 import { ConflictError } from '../../errors/keygate-error.js';
 import { createMemoryLockouts, createMemoryLocks, createMemoryRateLimits } from './memory-coordination.js';
 import { createMemoryFactors } from './memory-factors.js';
+import { createMemoryTokens } from './memory-tokens.js';
 import type {
   AuditEvent,
   AuditStore,
@@ -168,6 +169,7 @@ export function createMemoryStore(): Store {
     sessions: sessionStore,
     ...createMemoryFactors(),
     lockouts: createMemoryLockouts(),
+    ...createMemoryTokens(),
     audit: auditStore,
     rateLimits: createMemoryRateLimits(),
     locks: createMemoryLocks(),

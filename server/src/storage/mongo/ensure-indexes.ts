@@ -16,6 +16,9 @@ export async function ensureIndexes(db: Db): Promise<void> {
   await db.collection('rate_limits').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
   await db.collection('sign_in_attempts').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
   await db.collection('lockouts').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
+  await db.collection('issued_tokens').createIndex({ jti: 1 }, { unique: true, name: 'jti_unique' });
+  await db.collection('issued_tokens').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
+  await db.collection('revoked_tokens').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
   await db.collection('audit_events').createIndex({ userId: 1, at: -1 }, { name: 'by_user' });
   await db.collection('audit_events').createIndex({ type: 1, at: -1 }, { name: 'by_type' });
 }

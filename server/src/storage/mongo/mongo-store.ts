@@ -4,6 +4,7 @@ import type { AuditEvent, Ceremony, Session, Store, StoredCredential, User } fro
 import { guard, insertOrConflict } from './mongo-errors.js';
 import { mongoLockouts, mongoLocks, mongoRateLimits } from './mongo-coordination.js';
 import { mongoFactors } from './mongo-factors.js';
+import { mongoTokens } from './mongo-tokens.js';
 import { ensureIndexes } from './ensure-indexes.js';
 
 type Doc<T extends { id: string }> = Omit<T, 'id'> & { _id: string };
@@ -112,6 +113,7 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
     },
     ...mongoFactors(db),
     lockouts: mongoLockouts(db),
+    ...mongoTokens(db),
     audit: {
       append: async (event) => {
         await guard(() => audit.insertOne({ ...event }));
