@@ -72,7 +72,7 @@ export function openApiDocument(config: Config) {
       '/session': {
         get: op(
           'Am I signed in',
-          '`signedIn` and `passwordLogin`; when signed in, the user and the session with what the sign-in proved: `amr` (RFC 8176), `acr`, `authTime`, `recovery`; when half signed in, `pendingSignIn: { username, stage, next, expiresAt }`. Never 401.',
+          '`signedIn`, `passwordLogin` and `tokenAudiences` (what POST /token issues for); when signed in, the user and the session with what the sign-in proved: `amr` (RFC 8176), `acr`, `authTime`, `recovery`; when half signed in, `pendingSignIn: { username, stage, next, expiresAt }`. Never 401.',
         ),
       },
       '/login/password': {
