@@ -56,7 +56,7 @@ export function buildApp(deps: Deps, opts: { demoDir?: string | null } = {}): Ex
   const api = express.Router();
   api.use(sameOrigin(config.rpOrigins));
   // Counted before the body is parsed, so malformed floods count too.
-  api.use(['/attestation', '/assertion', '/login', '/signup'], ceremonyRateLimit(deps));
+  api.use(['/attestation', '/assertion', '/login', '/signup', '/token'], ceremonyRateLimit(deps));
   api.use(express.json({ limit: config.bodyLimit, strict: true, type: 'application/json' }));
   api.use(requireJson);
   api.use(limitJsonDepth);

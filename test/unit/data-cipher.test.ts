@@ -121,18 +121,18 @@ describe('seal / open', () => {
       expect(sealed.split('.')[1]).toBe('k2');
       expect(open([k2, k1], sealed, AAD)).toBe(SECRET);
       expect(open([k2], sealed, AAD)).toBe(SECRET);
-      expect(() => open([k1], sealed, AAD)).toThrow(/k2/);
+      expect(() => open([k1], sealed, AAD)).toThrow(expect.objectContaining({ code: 'data_key_unavailable', detail: expect.stringContaining('k2') }));
     });
 
     it('once k1 is dropped from the ring, its values no longer open, with an error naming the key id', () => {
       const old = seal([k1], SECRET, AAD);
-      expect(() => open([k2], old, AAD)).toThrow(/unknown key id k1/);
+      expect(() => open([k2], old, AAD)).toThrow(expect.objectContaining({ code: 'data_key_unavailable', detail: expect.stringContaining('key id k1') }));
     });
   });
 
   it('an unknown kid fails (error, not a wrong plaintext)', () => {
     const sealed = withPart(seal([k1], SECRET, AAD), 1, () => 'k9');
-    expect(() => open([k1, k2], sealed, AAD)).toThrow(/unknown key id k9/);
+    expect(() => open([k1, k2], sealed, AAD)).toThrow(expect.objectContaining({ code: 'data_key_unavailable', detail: expect.stringContaining('key id k9') }));
   });
 
   it('relabelling a k1 value as k2 fails (the key id is not trusted to pick any key that works)', () => {

@@ -45,6 +45,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.nodeEnv === 'production' && !config.dataKeys) {
     throw new TypeError('DATA_KEYS is required in production (kid:base64key; TOTP secrets are encrypted with it, e.g. k1:$(openssl rand -base64 32))');
   }
+  if (config.mongodbUri && !config.dataKeys) {
+    throw new TypeError('DATA_KEYS is required with MONGODB_URI: TOTP secrets and signing keys stored in MongoDB outlive this process, so a generated key would lose them at the next restart');
+  }
+  if (config.mongodbUri && !config.hmacSecret) {
+    throw new TypeError('HMAC_SECRET is required with MONGODB_URI: recovery codes stored in MongoDB would stop working at the next restart');
+  }
   if (config.nodeEnv === 'production' && !config.hmacSecret) {
     throw new TypeError('HMAC_SECRET is required in production (32+ random characters; recovery codes are hashed with it)');
   }

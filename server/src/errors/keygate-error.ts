@@ -89,3 +89,14 @@ export class StoreUnavailableError extends KeygateError {
     });
   }
 }
+
+/**
+ * 503 `data_key_unavailable`: a stored secret (TOTP secret, signing key) was sealed with a
+ * DATA_KEYS entry this process does not have, or it does not open. A deployment fault, not
+ * input: logged by the error mapper, retryable once DATA_KEYS is fixed.
+ */
+export class DataKeyError extends KeygateError {
+  constructor(detail: string) {
+    super(503, 'data_key_unavailable', 'The service cannot read its stored secrets right now. Please try again later.', detail, { 'Retry-After': '30' });
+  }
+}

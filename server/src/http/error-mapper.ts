@@ -39,7 +39,7 @@ export function errorMapper(opts: { logger: Logger; exposeDetail: boolean }): Er
       message = 'The request could not be processed.';
       detail = String(err.message);
     }
-    if (status >= 500 && code === 'internal_error') opts.logger.error({ err, method: req.method, url: req.originalUrl }, 'unhandled error');
+    if (status >= 500 && code !== 'store_unavailable') opts.logger.error({ err, method: req.method, url: req.originalUrl }, 'unhandled error');
     else opts.logger.debug({ code, detail, url: req.originalUrl }, 'request refused');
     if (res.headersSent) return;
     res.status(status).json({ ...fields, status: 'failed', errorMessage: message, code, ...(opts.exposeDetail && detail ? { detail } : {}) });
