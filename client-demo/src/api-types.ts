@@ -90,11 +90,19 @@ export interface PendingSignIn {
   expiresAt?: string;
 }
 
-/** `GET /session`: signed in or not, a pending half sign-in, and whether passwords are enabled. */
+/** `GET /session`: signed in or not, a pending half sign-in, whether passwords are enabled, and what POST /token issues for. */
 export interface SessionState {
   me: Me | null;
   pendingSignIn: PendingSignIn | null;
   passwordLogin: boolean;
+  /** The audiences POST /token issues for (`TOKEN_AUDIENCES`); empty (or an older keygate): no tokens. */
+  tokenAudiences: string[];
+}
+
+/** `POST /token { audience, txn? }`: a compact JWS (the JWT) and its lifetime in seconds. */
+export interface TokenReply extends Reply {
+  token: string;
+  expiresIn: number;
 }
 
 /** `GET /account/factors`. */

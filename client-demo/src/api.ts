@@ -26,6 +26,7 @@ import type {
   Reply,
   SessionState,
   SessionView,
+  TokenReply,
   TotpEnrolment,
   UserVerification,
 } from './api-types.js';
@@ -57,18 +58,19 @@ async function call<T extends Reply>(method: Method, path: string, body?: unknow
   return json as T;
 }
 
-type SessionReply = Reply & { signedIn: boolean; user?: Me['user']; session?: SessionView; pendingSignIn?: PendingSignIn; passwordLogin?: boolean };
+type SessionReply = Reply & { signedIn: boolean; user?: Me['user']; session?: SessionView; pendingSignIn?: PendingSignIn; passwordLogin?: boolean; tokenAudiences?: unknown };
 
 export const api = {
   registrationOptions: (req: RegistrationRequest) => call<RegistrationOptions>('POST', '/attestation/options', req),
   registrationResult: (response: RegistrationResponseJSON) => call<RegistrationReply>('POST', '/attestation/result', response),
   authenticationOptions: (req: { username?: string; userVerification?: UserVerification }) => call<AuthenticationOptions>('POST', '/assertion/options', req),
   authenticationResult: (response: AuthenticationResponseJSON) => call<AuthenticationReply>('POST', '/assertion/result', response),
-  /** Who is signed in (or half signed in), and whether passwords are on; GET /session never answers 401. */
+  /** Who is signed in (or half signed in), whether passwords are on, what tokens are issued for; GET /session never answers 401. */
   session: async (): Promise<SessionState> => {
     const r = await call<SessionReply>('GET', '/session');
     const me = r.signedIn && r.user && r.session ? ({ status: r.status, errorMessage: r.errorMessage, user: r.user, session: r.session } as Me) : null;
-    return { me, pendingSignIn: me ? null : (r.pendingSignIn ?? null), passwordLogin: r.passwordLogin === true };
+    const tokenAudiences = Array.isArray(r.tokenAudiences) ? r.tokenAudiences.filter((a): a is string => typeof a === 'string' && a !== '') : [];
+    return { me, pendingSignIn: me ? null : (r.pendingSignIn ?? null), passwordLogin: r.passwordLogin === true, tokenAudiences };
   },
   credentials: () => call<Reply & { credentials: CredentialView[] }>('GET', '/account/credentials'),
   renameCredential: (id: string, name: string) => call<Reply>('PATCH', `/account/credentials/${encodeURIComponent(id)}`, { name }),
@@ -89,4 +91,11 @@ export const api = {
   confirmTotp: (code: string) => call<Reply & { signedIn?: boolean; session?: SessionView }>('POST', '/account/totp/confirm', { code }),
   removeTotp: () => call<Reply>('DELETE', '/account/totp'),
   newRecoveryCodes: () => call<Reply & { codes: string[] }>('POST', '/account/recovery-codes', {}),
+
+  /**
+   * Exchanges this sign-in for a JWT for `audience` (one of GET /session `tokenAudiences`),
+   * with `txn` as its `txn` claim when given. Refusals: 400 `invalid_audience`, 403
+   * `sign_in_too_old` (sign in again), 409 `token_already_issued` (one per sign-in and audience).
+   */
+  token: (audience: string, txn?: string) => call<TokenReply>('POST', '/token', txn === undefined ? { audience } : { audience, txn }),
 };

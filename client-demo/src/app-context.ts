@@ -14,6 +14,8 @@ export interface AppContext {
   readonly pending: PendingSignIn | null;
   /** Whether keygate offers passwords (GET /session `passwordLogin`). */
   readonly passwordLogin: boolean;
+  /** The audiences keygate issues tokens for (GET /session `tokenAudiences`); empty: none. */
+  readonly tokenAudiences: readonly string[];
   /** Set by `signedIn` after a recovery-code sign-in, for the account page's notice; cleared on sign-out. */
   readonly recoveryNotice: RecoveryInfo | null;
   /** Shows a page (re-renders it when it is already the current one). */

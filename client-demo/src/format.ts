@@ -56,3 +56,8 @@ export function amrLabel(amr: string[] | undefined): string {
   const parts = amr.filter((a) => a !== 'mfa').map((a) => AMR[a] ?? a);
   return `${parts.join(' + ') || 'multiple factors'}${amr.includes('mfa') ? ' (mfa)' : ''}`;
 }
+
+/** A JWT NumericDate (seconds since the epoch) in the reader's locale, to the second. */
+export function instant(seconds: number): string {
+  return new Date(seconds * 1000).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}

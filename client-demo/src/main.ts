@@ -30,6 +30,7 @@ let pending: PendingSignIn | null = null;
 /** What this page was told by POST /login/password or /signup/password, in case GET /session does not report it. */
 let localPending: PendingSignIn | null = null;
 let passwordLogin = false;
+let tokenAudiences: string[] = [];
 let recoveryNotice: RecoveryInfo | null = null;
 let current: Page | undefined;
 let currentRoute: Route | undefined;
@@ -39,6 +40,7 @@ const ctx: AppContext = {
   get me() { return me; },
   get pending() { return pending; },
   get passwordLogin() { return passwordLogin; },
+  get tokenAudiences() { return tokenAudiences; },
   get recoveryNotice() { return recoveryNotice; },
   navigate(route) {
     if (location.hash === `#/${route}`) schedule(false);
@@ -49,6 +51,7 @@ const ctx: AppContext = {
       const s = await api.session();
       me = s.me;
       passwordLogin = s.passwordLogin;
+      tokenAudiences = s.tokenAudiences;
       pending = me ? null : (s.pendingSignIn ?? localPending);
     } catch {
       me = null;

@@ -1,6 +1,6 @@
 /**
  * Step-up before a sensitive account change (adding or removing a key, TOTP enrol/remove,
- * recovery codes, password change).
+ * recovery codes, password change), and a fresh sign-in on request (a token needs one).
  *
  * Contract of `withStepUp(username, change)`: runs `change`; when keygate answers 403
  * `step_up_required`, the user confirms it is them with one of the methods its `stepUp.accepts`
@@ -9,6 +9,10 @@
  * `webauthn`, the key sign-in as `username` starts at once (UV required); otherwise the
  * step-up dialog lets the user choose (password first where needed). Cancelling rejects
  * with an `AbortError` (explain() marks it aborted). Other refusals pass through unchanged.
+ *
+ * Contract of `signInAgain(username, why)`: the same confirmation with every method the
+ * account can use (a key sign-in at once when that is only `webauthn`), for when keygate
+ * wants a fresh sign-in (403 `sign_in_too_old`); resolves once keygate accepted it.
  */
 import { ApiError, api, type Factors, type StepUpMethod } from './api.js';
 import { signIn } from './ceremonies.js';
@@ -20,26 +24,58 @@ export interface StepUpOptions {
   promptsAgain?: boolean;
 }
 
+const EVERY_METHOD: StepUpMethod[] = ['webauthn', 'password+webauthn', 'password+totp', 'password+recovery_code'];
+
 export async function withStepUp<T>(username: string, change: () => Promise<T>, opts: StepUpOptions = {}): Promise<T> {
   try {
     return await change();
   } catch (err) {
     if (!(err instanceof ApiError && err.code === 'step_up_required')) throw err;
-    const accepts = await usable(err.stepUp?.accepts ?? ['webauthn']);
-    if (accepts.length === 1 && accepts[0] === 'webauthn') {
-      announce(`For your security, confirm it is you first: use a security key or passkey already on your account.${opts.promptsAgain ? ' Your browser will then ask again for the change itself.' : ''}`, 'busy');
-      await signIn({ username, userVerification: 'required' }, `Confirm it is you (${username})`);
-    } else {
-      announce('For your security, confirm it is you first.', 'busy');
-      try {
-        await confirmIdentity({ username, accepts, maxAgeSeconds: err.stepUp?.maxAgeSeconds });
-      } catch (cancelled) {
-        announce('Cancelled: nothing was changed.', 'info');
-        throw cancelled;
-      }
-    }
+    await confirm(username, await usable(err.stepUp?.accepts ?? ['webauthn']), {
+      title: `Confirm it is you (${username})`,
+      keyPrompt: `For your security, confirm it is you first: use a security key or passkey already on your account.${opts.promptsAgain ? ' Your browser will then ask again for the change itself.' : ''}`,
+      dialogPrompt: 'For your security, confirm it is you first.',
+      cancelled: 'Cancelled: nothing was changed.',
+      maxAgeSeconds: err.stepUp?.maxAgeSeconds,
+    });
     announce(opts.promptsAgain ? 'Confirmed. Now follow your browser\'s prompt again to finish the change.' : 'Confirmed. Finishing the change…', 'busy');
     return change();
+  }
+}
+
+/** A fresh sign-in as `username` (the session is then new: its `authenticatedAt` is now); `why` is shown in the dialog. */
+export async function signInAgain(username: string, why: string): Promise<void> {
+  await confirm(username, await usable(EVERY_METHOD), {
+    title: `Sign in again (${username})`,
+    keyPrompt: 'Sign in again: use a security key or passkey already on your account.',
+    dialogPrompt: 'Sign in again to continue.',
+    cancelled: 'Cancelled: you were not signed in again.',
+    why,
+  });
+}
+
+interface ConfirmTexts {
+  /** The ceremony's title in the developer panel. */
+  title: string;
+  keyPrompt: string;
+  dialogPrompt: string;
+  cancelled: string;
+  maxAgeSeconds?: number;
+  why?: string;
+}
+
+async function confirm(username: string, accepts: StepUpMethod[], t: ConfirmTexts): Promise<void> {
+  if (accepts.length === 1 && accepts[0] === 'webauthn') {
+    announce(t.keyPrompt, 'busy');
+    await signIn({ username, userVerification: 'required' }, t.title);
+    return;
+  }
+  announce(t.dialogPrompt, 'busy');
+  try {
+    await confirmIdentity({ username, accepts, maxAgeSeconds: t.maxAgeSeconds, why: t.why });
+  } catch (cancelled) {
+    announce(t.cancelled, 'info');
+    throw cancelled;
   }
 }
 

@@ -165,6 +165,19 @@ describe.each(stores)('%s store', (_name, factory) => {
         expect(await store.signInAttempts.delete(id(32))).toBe(false);
         expect(await store.signInAttempts.get(other.id, at(1))).toEqual(other);
       }));
+
+    it('deleteByUser removes every half sign-in of that user only, and counts them', () =>
+      withStore(async (store) => {
+        const a = newAttempt();
+        const b = newAttempt({ userId: a.userId });
+        const other = newAttempt();
+        for (const x of [a, b, other]) await store.signInAttempts.put(x);
+        expect(await store.signInAttempts.deleteByUser(a.userId)).toBe(2);
+        expect(await store.signInAttempts.get(a.id, at(1))).toBeUndefined();
+        expect(await store.signInAttempts.get(b.id, at(1))).toBeUndefined();
+        expect(await store.signInAttempts.get(other.id, at(1))).toEqual(other);
+        expect(await store.signInAttempts.deleteByUser(a.userId)).toBe(0);
+      }));
   });
 
   describe('passwords', () => {

@@ -4,7 +4,8 @@
  * authenticator app, recovery codes: sign-in-methods.ts), every credential of the user
  * (credential-card.ts) and "Add another", which runs a registration for the signed-in
  * username (keygate adds the credential to this account; excludeCredentials stop a key
- * from being registered twice). Not signed in (401) sends the user to Sign in. Changes
+ * from being registered twice), and, when keygate issues tokens, "Tokens for integrators"
+ * (token-section.ts). Not signed in (401) sends the user to Sign in. Changes
  * are sensitive: after `step_up_required` the user confirms it is them and the change is
  * retried (withStepUp).
  */
@@ -20,6 +21,7 @@ import { authenticatorChoice } from './authenticator-choice.js';
 import { credentialCard } from './credential-card.js';
 import { recoveryNotice } from './recovery-notice.js';
 import { signInMethods } from './sign-in-methods.js';
+import { tokenSection } from './token-section.js';
 
 export function renderAccount(ctx: AppContext): Page {
   const me = ctx.me!;
@@ -37,6 +39,7 @@ export function renderAccount(ctx: AppContext): Page {
   };
   const notice = me.session.recovery || ctx.recoveryNotice ? recoveryNotice(ctx.recoveryNotice?.remaining, () => addForm.querySelector<HTMLInputElement>('input')?.focus()) : undefined;
   const methods = signInMethods({ username: me.user.username, passwordLogin: ctx.passwordLogin, loaded: (f) => notice?.remaining(f.recoveryCodes.remaining), signedOut });
+  const tokens = tokenSection({ audiences: ctx.tokenAudiences, username: me.user.username, refreshSession: () => ctx.refreshSession(), signedOut });
   const s = me.session;
   const root = h('div', {},
     h('section', { class: 'card', 'aria-labelledby': 'account-title' },
@@ -56,6 +59,7 @@ export function renderAccount(ctx: AppContext): Page {
       h('p', {}, 'Keep a second way to sign in in case you lose one.'),
       addForm,
     ),
+    tokens,
   );
 
   async function load(focusList: boolean): Promise<void> {

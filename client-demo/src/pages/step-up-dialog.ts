@@ -7,7 +7,7 @@
  *    `username` (POST /login/password), then that second step (second-factor-panel.ts).
  * Contract: resolves once keygate accepted the confirmation (the session is fresh again);
  * rejects with a DOMException `AbortError` when the user cancels. A single method starts
- * without a choice.
+ * without a choice. `why` replaces the opening sentence ("This change needs a recent sign-in").
  */
 import { WebAuthnAbortService } from '@simplewebauthn/browser';
 import type { StepUpMethod } from '../api.js';
@@ -26,14 +26,14 @@ const LABELS: Record<StepUpMethod, string> = {
   'password+recovery_code': 'Password, then recovery code',
 };
 
-export function confirmIdentity(o: { username: string; accepts: StepUpMethod[]; maxAgeSeconds?: number }): Promise<void> {
+export function confirmIdentity(o: { username: string; accepts: StepUpMethod[]; maxAgeSeconds?: number; why?: string }): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const body = h('div', { class: 'step-up-body' });
     const error = inlineError('step-up-error', { live: true });
     const cancel = h('button', { type: 'button', class: 'secondary', 'data-testid': 'step-up-cancel' }, 'Cancel');
     const dialog = h('dialog', { class: 'step-up', 'aria-labelledby': 'step-up-title', 'aria-describedby': 'step-up-why', 'data-testid': 'step-up-dialog' },
       h('h2', { id: 'step-up-title' }, 'Confirm it is you'),
-      h('p', { id: 'step-up-why' }, `This change needs a recent sign-in${o.maxAgeSeconds ? ` (within the last ${waitLabel(o.maxAgeSeconds)})` : ''}. Confirm as ${o.username}${o.accepts.length > 1 ? ' with one of these' : ''}:`),
+      h('p', { id: 'step-up-why' }, `${o.why ?? `This change needs a recent sign-in${o.maxAgeSeconds ? ` (within the last ${waitLabel(o.maxAgeSeconds)})` : ''}.`} Confirm as ${o.username}${o.accepts.length > 1 ? ' with one of these' : ''}:`),
       body,
       error.element,
       h('div', { class: 'actions' }, cancel),

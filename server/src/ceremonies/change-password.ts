@@ -10,7 +10,7 @@ import { requirePasswordLogin } from './password-login.js';
 /**
  * PUT /account/password: sets or changes the password (PASSWORD_LOGIN must be on; step-up;
  * NIST rules in policy/password-rules.ts, `weak_password`). Every OTHER session of the user
- * ends: whoever knew the old password and had signed in with it is signed out.
+ * ends, and every half sign-in opened with the old password: whoever knew it is out.
  */
 export async function changePassword(deps: Deps, ctx: { session: Session; user: User; ip?: string }, newPassword: string): Promise<void> {
   requirePasswordLogin(deps);
@@ -19,5 +19,7 @@ export async function changePassword(deps: Deps, ctx: { session: Session; user: 
   const hash = await hashPassword(checkNewPassword(newPassword, ctx.user.username));
   await deps.store.passwords.set({ userId: ctx.user.id, hash, updatedAt: deps.clock.now() });
   const ended = await deps.store.sessions.deleteByUser(ctx.user.id, ctx.session.id);
+  // Half sign-ins opened with the old password die too (they could still take a second factor).
+  await deps.store.signInAttempts.deleteByUser(ctx.user.id);
   await recordEvent(deps, { type: factors.password ? 'password.changed' : 'password.set', outcome: 'success', userId: ctx.user.id, ip: ctx.ip, data: { otherSessionsEnded: ended } });
 }

@@ -2,7 +2,7 @@ import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { parseInput } from '../lib/parse-input.js';
 import { requireStepUp } from '../policy/step-up.js';
 import { loadFactorSet } from '../factors/load-factor-set.js';
-import { takeSignInAttempt } from './sign-in-attempt.js';
+import { stillEnrolling, takeSignInAttempt } from './sign-in-attempt.js';
 import { signIn } from '../sessions/session-service.js';
 import type { Session, StoredCredential } from '../storage/ports.js';
 import { registrationResponse } from './response-schemas.js';
@@ -71,6 +71,9 @@ export async function finishRegistration(
       requireStepUp(ctx.session, (await loadFactorSet(deps, userId)).factors, 'add_factor', deps.clock.now(), deps.config.stepUpMaxAgeSeconds);
     }
     const enrolment = ceremony.signInAttemptId ? await takeSignInAttempt(deps, ctx.sessionId, ceremony.signInAttemptId) : undefined;
+    if (enrolment && !(await stillEnrolling(deps, enrolment))) {
+      throw new UnauthorizedError('no_pending_sign_in', 'This account already has a second factor. Sign in with it.', `user ${userId} got a second factor while this enrolment was open`);
+    }
     if (!ceremony.newUser && !(await deps.store.users.findById(userId))) {
       throw new NotFoundError('unknown_user', 'This account no longer exists.', `user ${userId} was deleted during the ceremony`);
     }

@@ -53,6 +53,9 @@ export async function confirmTotp(deps: Deps, actor: AccountActor, code: string)
   const step = matchTotpStep(open(deps.config.dataKeys, pending.sealedSecret, aad(userId)), code.trim(), now);
   if (step === undefined) throw new BadRequestError('invalid_code', 'That code is not right. Check the time on your phone and try the current code.', 'the code matches no time step within ±1 of now');
   await stepUp(deps, actor, 'add_factor');
+  if (actor.kind === 'enrolment' && (await loadFactorSet(deps, userId)).factors.anySecondFactor) {
+    throw new ConflictError('no_pending_totp', 'This account already has a second factor. Sign in with it.', 'another session confirmed a first factor meanwhile');
+  }
   if (!(await deps.store.totp.confirm(userId, pending.sealedSecret, step, now))) {
     throw new ConflictError('no_pending_totp', 'Start adding the authenticator app again.', 'the pending enrolment changed or expired meanwhile');
   }

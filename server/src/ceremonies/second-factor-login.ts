@@ -29,27 +29,35 @@ const invalidCode = (detail: string) => new UnauthorizedError('invalid_code', 'T
 export async function loginWithTotp(deps: Deps, ctx: { sessionId: string | undefined; ip?: string }, code: string): Promise<SecondFactorResult> {
   const attempt = await requireSignInAttempt(deps, ctx.sessionId, 'second_factor');
   const guard = await guardAttempt(deps, { username: attempt.username, userId: attempt.userId, ip: ctx.ip });
+  let settled = false;
+  const settle = async (how: 'failed' | 'cancelled' | 'signedIn') => {
+    settled = true;
+    await guard[how]();
+  };
   try {
     const active = (await deps.store.totp.get(attempt.userId))?.active;
     if (!active) {
-      await guard.cancelled();
+      await settle('cancelled');
       throw new NotFoundError('totp_not_enrolled', 'This account has no authenticator app. Use another way to sign in.', `user ${attempt.userId} has no active TOTP`);
     }
     const secret = open(deps.config.dataKeys, active.sealedSecret, `totp:${attempt.userId}`);
     const step = matchTotpStep(secret, code.trim(), deps.clock.now());
     if (step === undefined) {
-      await guard.failed();
+      await settle('failed');
       throw invalidCode('the code matches no time step within ±1 of now');
     }
     if (!(await deps.store.totp.useStep(attempt.userId, active.sealedSecret, step))) {
-      await guard.failed();
+      await settle('failed');
       throw new UnauthorizedError('code_already_used', 'That code was already used. Wait for the next code and try again.', `time step ${step} is not after the last used step ${active.lastUsedStep}`);
     }
     const session = await completeSignInAttempt(deps, attempt, { kind: 'totp' });
-    await guard.signedIn();
+    await settle('signedIn');
     await recordEvent(deps, { type: 'authentication.succeeded', outcome: 'success', userId: attempt.userId, ip: ctx.ip, data: { amr: session.amr } });
     return { user: await userOf(deps, attempt.userId), session };
   } catch (err) {
+    // A check that never ran to a verdict (a store or DATA_KEYS fault, a raced completion)
+    // gives its reservation back: only wrong codes count towards the lockout.
+    if (!settled) await guard.cancelled().catch(() => undefined);
     if (err instanceof UnauthorizedError || err instanceof NotFoundError) {
       await recordEvent(deps, { type: 'totp.failed', outcome: 'failure', userId: attempt.userId, ip: ctx.ip, code: err.code });
     }

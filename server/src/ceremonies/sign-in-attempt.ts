@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.js';
 import { UnauthorizedError } from '../errors/keygate-error.js';
 import { randomId } from '../lib/random.js';
+import { loadFactorSet } from '../factors/load-factor-set.js';
 import type { ProvenFactor } from '../policy/sign-in-proof.js';
 import { signIn } from '../sessions/session-service.js';
 import type { Session, SignInAttempt, User } from '../storage/ports.js';
@@ -23,6 +24,16 @@ export async function openSignInAttempt(deps: Pick<Deps, 'store' | 'clock' | 'ra
   };
   await deps.store.signInAttempts.put(attempt);
   return attempt;
+}
+
+/**
+ * Whether an `enrol` half sign-in may still enrol: only while its account has no second
+ * factor at all. Once the first one is confirmed (by this or any other session that knew the
+ * password), every enrol half sign-in of that account is dead: otherwise someone holding only
+ * the password could add a factor of their own without step-up.
+ */
+export async function stillEnrolling(deps: Pick<Deps, 'store'>, attempt: SignInAttempt): Promise<boolean> {
+  return attempt.stage === 'enrol' && !(await loadFactorSet(deps, attempt.userId)).factors.anySecondFactor;
 }
 
 /** The session's unexpired half sign-in at `stage`; 401 `no_pending_sign_in` otherwise. */

@@ -8,6 +8,7 @@ import { normalizeDisplayName, normalizeUsername } from '../policy/username.js';
 import { requireStepUp } from '../policy/step-up.js';
 import { decideUserVerification } from '../policy/user-verification.js';
 import { loadFactorSet } from '../factors/load-factor-set.js';
+import { stillEnrolling } from './sign-in-attempt.js';
 import type { Session, UserVerificationRequirement } from '../storage/ports.js';
 import type { Deps } from '../deps.js';
 
@@ -49,7 +50,7 @@ export async function startRegistration(
   const displayName = normalizeDisplayName(input.displayName, username);
   const existing = await deps.store.users.findByUsername(username);
   const attempt = existing && existing.id !== ctx.session?.userId ? await deps.store.signInAttempts.get(ctx.sessionId, deps.clock.now()) : undefined;
-  const enrolling = attempt?.stage === 'enrol' && attempt.userId === existing?.id;
+  const enrolling = attempt?.stage === 'enrol' && attempt.userId === existing?.id && (await stillEnrolling(deps, attempt));
   if (existing && existing.id !== ctx.session?.userId && !enrolling) {
     throw new ConflictError('username_taken', 'That username is already registered. Sign in to add another key.', `username ${username} exists and this session is not signed in as it`);
   }

@@ -100,6 +100,8 @@ export interface SignInAttemptStore {
   take(id: string, attemptId: string, now: Date): Promise<SignInAttempt | undefined>;
   /** Deletes it; `false` if there was none. */
   delete(id: string): Promise<boolean>;
+  /** Deletes every half sign-in of the user (their password changed); returns how many. */
+  deleteByUser(userId: string): Promise<number>;
 }
 
 export interface PasswordStore {

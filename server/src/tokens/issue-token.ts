@@ -30,14 +30,17 @@ export async function issueToken(deps: Deps, ctx: { session: Session; ip?: strin
   const now = clock.now();
   const age = Math.floor((now.getTime() - ctx.session.authenticatedAt.getTime()) / 1000);
   if (age > config.tokenMaxAuthAgeSeconds) {
-    throw new ForbiddenError('sign_in_too_old', 'Please sign in again to get a token.', `signed in ${age} s ago; tokens need a sign-in within ${config.tokenMaxAuthAgeSeconds} s`);
+    throw new ForbiddenError('sign_in_too_old', 'Please sign in again to get a token.', `signed in ${age} s ago; tokens need a sign-in within ${config.tokenMaxAuthAgeSeconds} s`, { maxAuthAgeSeconds: config.tokenMaxAuthAgeSeconds });
   }
   // The signer first: if keys cannot be had (store down, DATA_KEYS wrong) nothing is claimed.
   const { key, privateKey } = await currentSigner(deps);
   const jti = randomId(deps.random, 16);
   const iat = Math.floor(now.getTime() / 1000);
   const exp = iat + config.tokenTtlSeconds;
-  if (!(await deps.store.tokens.claimIssue({ id: `${ctx.session.id}:${req.audience}`, jti, userId: ctx.session.userId, audience: req.audience, expiresAt: new Date(exp * 1000) }))) {
+  // The claim lives until the token expires AND the sign-in is too old to exchange again, so a
+  // TTL sweep (a real mongod's) can never make room for a second token of the same sign-in.
+  const claimUntil = Math.max(exp * 1000, ctx.session.authenticatedAt.getTime() + (config.tokenMaxAuthAgeSeconds + 1) * 1000);
+  if (!(await deps.store.tokens.claimIssue({ id: `${ctx.session.id}:${req.audience}`, jti, userId: ctx.session.userId, audience: req.audience, expiresAt: new Date(claimUntil) }))) {
     throw new ConflictError('token_already_issued', 'A token for this sign-in was already issued. Sign in again for another.', `session already exchanged for audience ${req.audience}`);
   }
   const token = await new SignJWT({ auth_time: Math.floor(ctx.session.authenticatedAt.getTime() / 1000), amr: ctx.session.amr, acr: ctx.session.acr, ...(req.txn !== undefined ? { txn: req.txn } : {}) })

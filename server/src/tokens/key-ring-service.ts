@@ -50,6 +50,12 @@ export async function rotateKeys(deps: RingDeps, reason: 'on_demand' | 'age' = '
   for (let i = 0; i < 5; i++) {
     const now = deps.clock.now();
     const current = (await deps.store.keyRing.get()) ?? (await keyRing(deps));
+    // Rotation by age: another instance may have rotated meanwhile (this loop's retry, or a
+    // concurrent start); then the winner's ring is the answer, not another rotation.
+    if (reason === 'age' && !dueForRotation(current, now, deps.config.tokenKeyRotationDays)) {
+      cache.delete(deps.store);
+      return current;
+    }
     const next = await newSigningKey(deps.config.tokenSigningAlg, deps.config.dataKeys, now, new Date(now.getTime() + deps.config.tokenKeyLeadSeconds * 1000));
     const ring = rotated(current, next, now);
     if (await deps.store.keyRing.replace(ring, current.version)) {

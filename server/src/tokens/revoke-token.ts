@@ -2,7 +2,7 @@ import { recordEvent } from '../audit/record-event.js';
 import type { Deps } from '../deps.js';
 import { NotFoundError } from '../errors/keygate-error.js';
 import type { Session } from '../storage/ports.js';
-import { verifyToken } from './verify-token.js';
+import { peekToken } from './verify-token.js';
 
 /**
  * POST /token/revoke by `jti` (or the token itself). A signed-in user revokes their own
@@ -17,7 +17,10 @@ export async function revokeToken(
   what: { jti?: string; token?: string },
 ): Promise<void> {
   const now = deps.clock.now();
-  const jti = what.jti ?? (what.token !== undefined ? ((await verifyToken(deps, what.token))?.jti as string | undefined) : undefined);
+  // The jti of a token value is read without verifying it (a revoked or expired token must be
+  // revocable again, idempotently): what may be revoked is decided by the store's record of
+  // who it was issued to, never by the token's claims.
+  const jti = what.jti ?? (what.token !== undefined ? peekToken(what.token)?.jti : undefined);
   const issued = jti === undefined ? undefined : await deps.store.tokens.findByJti(jti, now);
   if (who.kind === 'session' && (!issued || issued.userId !== who.session.userId)) {
     throw new NotFoundError('unknown_token', 'No such token of yours (it may have expired already).', `jti ${jti ?? '(none)'} is unknown, expired or not issued to this user`);

@@ -8,6 +8,7 @@ import { confirmTotp, enrolTotp, removeTotp } from '../../ceremonies/manage-totp
 import { loadFactorSet } from '../../factors/load-factor-set.js';
 import { parseInput } from '../../lib/parse-input.js';
 import { currentSession } from '../../sessions/session-service.js';
+import { stillEnrolling } from '../../ceremonies/sign-in-attempt.js';
 import { sessionIdOf, setSessionCookie } from '../middleware/session-cookie.js';
 import { codeRequest, newPasswordRequest } from '../request-schemas.js';
 import { sessionView } from '../session-view.js';
@@ -32,7 +33,7 @@ export function factorRoutes(deps: Deps): Router {
     const sessionId = sessionIdOf(req, deps.config);
     const session = await currentSession(deps, sessionId);
     const attempt = !session && sessionId ? await deps.store.signInAttempts.get(sessionId, deps.clock.now()) : undefined;
-    if (attempt?.stage === 'enrol') {
+    if (attempt?.stage === 'enrol' && (await stillEnrolling(deps, attempt))) {
       const user = await deps.store.users.findById(attempt.userId);
       if (user) return { kind: 'enrolment', attempt, user };
     }

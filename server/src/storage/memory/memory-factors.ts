@@ -37,6 +37,11 @@ export function createMemoryFactors(): {
       async delete(id) {
         return attempts.delete(id);
       },
+      async deleteByUser(userId) {
+        let n = 0;
+        for (const [k, a] of attempts) if (a.userId === userId && attempts.delete(k)) n++;
+        return n;
+      },
     },
     passwords: {
       async get(userId) {

@@ -15,6 +15,7 @@ export async function ensureIndexes(db: Db): Promise<void> {
   await db.collection('locks').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 60, name: 'ttl' });
   await db.collection('rate_limits').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
   await db.collection('sign_in_attempts').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
+  await db.collection('sign_in_attempts').createIndex({ userId: 1 }, { name: 'by_user' });
   await db.collection('lockouts').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
   await db.collection('issued_tokens').createIndex({ jti: 1 }, { unique: true, name: 'jti_unique' });
   await db.collection('issued_tokens').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });

@@ -35,6 +35,7 @@ export function mongoFactors(db: Db): { signInAttempts: SignInAttemptStore; pass
       get: async (id, now) => back(await guard(() => attempts.findOne({ _id: id, expiresAt: { $gt: now } })), 'id'),
       take: async (id, attemptId, now) => back(await guard(() => attempts.findOneAndDelete({ _id: id, attemptId, expiresAt: { $gt: now } })), 'id'),
       delete: async (id) => (await guard(() => attempts.deleteOne({ _id: id }))).deletedCount === 1,
+      deleteByUser: async (userId) => (await guard(() => attempts.deleteMany({ userId }))).deletedCount,
     },
     passwords: {
       get: async (userId) => back(await guard(() => passwords.findOne({ _id: userId })), 'userId'),
