@@ -54,6 +54,12 @@ export function buildApp(deps: Deps, opts: { demoDir?: string | null } = {}): Ex
   app.use(tokenManagementRoutes(deps));
 
   const api = express.Router();
+  // Replies carry challenges, sessions and account data: no cache may keep them (the JWKS and
+  // discovery routes set their own public max-age).
+  api.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
   api.use(sameOrigin(config.rpOrigins));
   // Counted before the body is parsed, so malformed floods count too.
   api.use(['/attestation', '/assertion', '/login', '/signup', '/token'], ceremonyRateLimit(deps));

@@ -177,4 +177,37 @@ describe.each(testStores().map((f) => [f.name, f] as const))('account API on the
     expect((await agent.post('/session/logout').send({})).status).toBe(200);
     expect((await h.agent().get('/account/me').set('Cookie', cookie)).status).toBe(401);
   });
+  it('signs out everywhere else: the other sessions end, this one stays, and it is audited', async () => {
+    await setup();
+    const here = h.agent();
+    const auth = h.authenticator();
+    await register(here, auth);
+    const laptop = h.agent();
+    const phone = h.agent();
+    await signIn(laptop, auth, { username: '' });
+    await signIn(phone, auth, { username: '' });
+    const bob = h.agent();
+    await register(bob, h.authenticator(), { username: 'bob' });
+    const res = await here.post('/session/logout-others').send({});
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok', errorMessage: '', ended: 2 });
+    expect((await here.get('/account/me')).status).toBe(200);
+    for (const gone of [laptop, phone]) expect((await gone.get('/account/me')).body.code).toBe('not_signed_in');
+    expect((await bob.get('/account/me')).status).toBe(200);
+    const [event] = await store.audit.list({ type: 'session.logout_others', limit: 1 });
+    expect(event).toMatchObject({ outcome: 'success', data: { ended: 2 } });
+    expect((await here.post('/session/logout-others').send({})).body.ended).toBe(0);
+    const anon = await h.agent().post('/session/logout-others').send({});
+    expect(anon.status).toBe(401);
+    expect(anon.body.code).toBe('not_signed_in');
+  });
+
+  it('API replies are never cached (Cache-Control: no-store)', async () => {
+    await setup();
+    const agent = h.agent();
+    await register(agent, h.authenticator());
+    for (const res of [await agent.get('/session'), await agent.get('/account/credentials'), await h.agent().post('/assertion/options').send({}), await agent.post('/assertion/options').send({ nope: '%' }).set('Content-Type', 'application/json')]) {
+      expect(res.headers['cache-control']).toBe('no-store');
+    }
+  });
 });

@@ -497,6 +497,24 @@ describe.each(stores)('%s store', (_name, factory) => {
         expect(await store.sessions.deleteByCredential('nothing')).toBe(0);
       }));
 
+    it('detachCredential unties a live session from its credential and never recreates a deleted one', () =>
+      withStore(async (store) => {
+        const s = newSession({ credentialId: 'cred-a' });
+        await store.sessions.put(s);
+        expect(await store.sessions.detachCredential(s.id, 'cred-b')).toBe(false);
+        expect((await store.sessions.get(s.id, at(1)))!.credentialId).toBe('cred-a');
+        expect(await store.sessions.detachCredential(s.id, 'cred-a')).toBe(true);
+        const got = await store.sessions.get(s.id, at(1));
+        expect(got).toEqual({ ...s, credentialId: undefined });
+        expect(got!.credentialId).toBeUndefined();
+        expect(await store.sessions.detachCredential(s.id, 'cred-a')).toBe(false);
+        const gone = newSession({ credentialId: 'cred-a' });
+        await store.sessions.put(gone);
+        await store.sessions.delete(gone.id);
+        expect(await store.sessions.detachCredential(gone.id, 'cred-a')).toBe(false);
+        expect(await store.sessions.get(gone.id, at(1))).toBeUndefined();
+      }));
+
     it('keeps an absent credentialId absent (not null)', () =>
       withStore(async (store) => {
         const s = newSession({ credentialId: undefined, amr: ['pwd', 'otp', 'mfa'] });

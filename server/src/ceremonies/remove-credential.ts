@@ -30,7 +30,7 @@ export async function removeCredential(deps: Deps, ctx: { session: Session; user
     // The caller's own session stays, no longer tied to the credential (currentSession ends
     // sessions whose credential is gone). Detached BEFORE the delete, so that no concurrent
     // request of this session can see it tied to a missing credential.
-    if (ctx.session.credentialId === credentialId) await deps.store.sessions.put({ ...ctx.session, credentialId: undefined });
+    if (ctx.session.credentialId === credentialId) await deps.store.sessions.detachCredential(ctx.session.id, credentialId);
     if (!(await deps.store.credentials.delete(credentialId, user.id))) {
       throw new NotFoundError('unknown_credential', 'No such security key or passkey on your account.');
     }

@@ -104,6 +104,7 @@ export function openApiDocument(config: Config) {
         delete: account('Remove a credential', 'Removes one of the caller\'s credentials; step-up (403 step_up_required); never the account\'s last way to complete a sign-in (409 last_factor); 409 account_busy while another removal runs. Ends the other sessions signed in with it.', { parameters: idParam }),
       },
       '/session/logout': { post: op('Sign out', 'Ends the session and clears the cookie.') },
+      '/session/logout-others': { post: account('Sign out everywhere else', 'Ends every other session of the signed-in user; `{ ended: N }`.') },
       '/token': {
         post: account(
           'Exchange this sign-in for a JWT',

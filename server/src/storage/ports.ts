@@ -83,6 +83,11 @@ export interface SessionStore {
    * `exceptId` when given; returns how many.
    */
   deleteByCredential(credentialId: string, exceptId?: string): Promise<number>;
+  /**
+   * Unties the session from `credentialId` (its key is being removed) only if it still exists
+   * and is still tied to it: never recreates a session deleted meanwhile. Returns whether it did.
+   */
+  detachCredential(id: string, credentialId: string): Promise<boolean>;
   /** Deletes every session of the user (the password changed), but `exceptId` when given; returns how many. */
   deleteByUser(userId: string, exceptId?: string): Promise<number>;
 }

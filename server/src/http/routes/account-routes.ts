@@ -10,11 +10,12 @@ import { renameCredentialRequest } from '../request-schemas.js';
 import type { Session, User } from '../../storage/ports.js';
 import { loadFactorSet } from '../../factors/load-factor-set.js';
 import { nextSteps } from '../../policy/factor-rules.js';
+import { recordEvent } from '../../audit/record-event.js';
 import { pendingSignInView, sessionView, userView } from '../session-view.js';
 
 /**
  * Account API on the session cookie: `GET /session` (signed in or not), `GET /account/me`, `GET /account/credentials`,
- * `PATCH|DELETE /account/credentials/:id`, `POST /session/logout`.
+ * `PATCH|DELETE /account/credentials/:id`, `POST /session/logout`, `POST /session/logout-others`.
  */
 export function accountRoutes(deps: Deps): Router {
   const r = Router();
@@ -59,6 +60,14 @@ export function accountRoutes(deps: Deps): Router {
   r.delete('/account/credentials/:id', async (req, res) => {
     await removeCredential(deps, { ...(await signedIn(req)), ip: req.ip }, req.params.id as string);
     res.json({ status: 'ok', errorMessage: '' });
+  });
+
+  // Sign out everywhere else: every other session of this user ends (a lost laptop, a shared computer).
+  r.post('/session/logout-others', async (req, res) => {
+    const { session, user } = await signedIn(req);
+    const ended = await deps.store.sessions.deleteByUser(user.id, session.id);
+    await recordEvent(deps, { type: 'session.logout_others', outcome: 'success', userId: user.id, ip: req.ip, data: { ended } });
+    res.json({ status: 'ok', errorMessage: '', ended });
   });
 
   r.post('/session/logout', async (req, res) => {

@@ -86,7 +86,10 @@ export function tokenRoutes(deps: Deps): Router {
 export function tokenManagementRoutes(deps: Deps): Router {
   const r = Router();
   const { config } = deps;
-  r.use(['/token/revoke', '/token/introspect'], sameOrigin(config.rpOrigins), express.urlencoded({ extended: false, limit: config.bodyLimit }), express.json({ limit: config.bodyLimit, strict: true }), limitJsonDepth);
+  r.use(['/token/revoke', '/token/introspect'], (_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  }, sameOrigin(config.rpOrigins), express.urlencoded({ extended: false, limit: config.bodyLimit }), express.json({ limit: config.bodyLimit, strict: true }), limitJsonDepth);
 
   r.post('/token/introspect', async (req, res) => {
     const body = parseInput(tokenReferenceRequest, req.body ?? {});

@@ -140,6 +140,12 @@ export function createMemoryStore(): Store {
       for (const [id, s] of sessions) if (s.credentialId === credentialId && id !== exceptId && sessions.delete(id)) n++;
       return n;
     },
+    async detachCredential(id, credentialId) {
+      const s = sessions.get(id);
+      if (!s || s.credentialId !== credentialId) return false;
+      delete s.credentialId;
+      return true;
+    },
     async deleteByUser(userId, exceptId) {
       let n = 0;
       for (const [id, s] of sessions) if (s.userId === userId && id !== exceptId && sessions.delete(id)) n++;

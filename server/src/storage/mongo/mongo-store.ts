@@ -106,6 +106,8 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
         const filter = exceptId === undefined ? { credentialId } : { credentialId, _id: { $ne: exceptId } };
         return (await guard(() => sessions.deleteMany(filter))).deletedCount;
       },
+      detachCredential: async (id, credentialId) =>
+        (await guard(() => sessions.updateOne({ _id: id, credentialId }, { $unset: { credentialId: '' } }))).modifiedCount === 1,
       deleteByUser: async (userId, exceptId) => {
         const filter = exceptId === undefined ? { userId } : { userId, _id: { $ne: exceptId } };
         return (await guard(() => sessions.deleteMany(filter))).deletedCount;
