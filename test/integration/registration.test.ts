@@ -208,6 +208,18 @@ describe.each(testStores().map((f) => [f.name, f] as const))('registration on th
     expect(await store.credentials.findById(res.credentialId!)).toBeUndefined();
   });
 
+  it('accepts a 1023-byte credential id and refuses 1024 bytes (credential_id_too_long, WebAuthn L3 §7.1)', async () => {
+    await setup();
+    const idOf = (n: number) => Buffer.alloc(n, 7).toString('base64url');
+    const tooLong = await register(h.agent(), h.authenticator(), { credential: { credentialId: idOf(1024) } });
+    expect(tooLong.result.status).toBe(400);
+    expect(tooLong.result.body.code).toBe('credential_id_too_long');
+    expect(await userCount()).toBe(0);
+    const longest = await register(h.agent(), h.authenticator(), { credential: { credentialId: idOf(1023) } });
+    expect(longest.result.status).toBe(200);
+    expect((await store.credentials.findById(idOf(1023)))!.id).toBe(idOf(1023));
+  });
+
   it('refuses a key algorithm keygate did not offer (unsupported_algorithm)', async () => {
     await setup();
     // Rewrite the COSE key's alg from -7 (26) to -48 ML-DSA-44 (38 2f) before the authenticator signs.

@@ -28,11 +28,17 @@ export interface VerifiedAuthentication {
 }
 
 /**
+ * A refusal found only AFTER the signature verified: the response was made with the
+ * credential's private key (so the caller may now tell its owner why, e.g. "disabled").
+ */
+export class SignedResponseError extends VerificationError {}
+
+/**
  * Thrown (code `counter_regression`) when the signature is valid but the signature counter
  * did not increase: the credential may have been cloned (WebAuthn §7.2 step 21). Callers
  * flag the credential and record the event.
  */
-export class CounterRegressionError extends VerificationError {
+export class CounterRegressionError extends SignedResponseError {
   constructor(readonly received: number, readonly stored: number) {
     super('counter_regression', 'This security key reported an unexpected state and was blocked as a precaution. Contact your administrator.', `signature counter ${received} is not greater than stored ${stored}`);
   }
@@ -79,7 +85,7 @@ export async function verifyAuthentication(response: AuthenticationResponseJSON,
   // WebAuthn L3 §7.2 (backup flags): BE is fixed when the credential is created; a change means
   // this is not the credential keygate registered (or a misbehaving authenticator).
   if (exp.credential.backupEligible !== undefined && ad.flags.be !== exp.credential.backupEligible) {
-    throw new VerificationError('backup_eligibility_changed', 'This passkey does not match the one registered.', `BE flag is ${ad.flags.be ? 1 : 0}, registered as ${exp.credential.backupEligible ? 1 : 0}`);
+    throw new SignedResponseError('backup_eligibility_changed', 'This passkey does not match the one registered.', `BE flag is ${ad.flags.be ? 1 : 0}, registered as ${exp.credential.backupEligible ? 1 : 0}`);
   }
   // §7.2 step 21: the counter must grow unless both are zero (authenticator without counter).
   const received = ad.counter;

@@ -10,6 +10,9 @@ import { useKeygateTokenBindingRule } from './checks/library-client-data.js';
 // keygate's checkTokenBinding is the one Token Binding rule (see checks/library-client-data.ts).
 useKeygateTokenBindingRule();
 
+
+/** WebAuthn L3 §7.1: a credential id longer than this must be refused. */
+export const MAX_CREDENTIAL_ID_BYTES = 1023;
 /** What the relying party expects of a registration response. */
 export interface RegistrationExpectations {
   challenge: string;
@@ -69,6 +72,11 @@ export async function verifyRegistration(response: RegistrationResponseJSON, exp
   const rawId = decodeField(response.rawId, 'rawId');
   if (response.id !== response.rawId || encodeBase64url(ad.credentialID) !== encodeBase64url(rawId)) {
     throw new VerificationError('credential_id_mismatch', 'The authenticator response is inconsistent.', 'id, rawId and the credential id in authenticatorData differ');
+  }
+  // WebAuthn L3 §7.1 ("credentialId ... at most 1023 bytes, else fail"): an id keygate would
+  // have to store, index and offer in allowCredentials for ever.
+  if (ad.credentialID.length > MAX_CREDENTIAL_ID_BYTES) {
+    throw new VerificationError('credential_id_too_long', 'This authenticator made a credential keygate cannot accept.', `credential id is ${ad.credentialID.length} bytes; at most ${MAX_CREDENTIAL_ID_BYTES}`);
   }
   // §7.1 step 16: the public key algorithm is one this RP offered.
   const alg = publicKeyAlg(ad.credentialPublicKey);
