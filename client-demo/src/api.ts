@@ -76,6 +76,8 @@ export const api = {
   renameCredential: (id: string, name: string) => call<Reply>('PATCH', `/account/credentials/${encodeURIComponent(id)}`, { name }),
   removeCredential: (id: string) => call<Reply>('DELETE', `/account/credentials/${encodeURIComponent(id)}`),
   logout: () => call<Reply>('POST', '/session/logout', {}),
+  /** Ends every other session of the signed-in user; `ended` says how many. */
+  logoutOthers: () => call<Reply & { ended: number }>('POST', '/session/logout-others', {}),
 
   /** First factor: resolves with what keygate wants next (a second factor, or `enrol`). */
   passwordLogin: (username: string, password: string) => call<Reply & { next: NextStep[] }>('POST', '/login/password', { username, password }),

@@ -208,6 +208,35 @@ describeE2E('keygate demo in Chromium with virtual authenticators', () => {
     await t.shot('account flags the cloned key');
   }, T);
 
+  test('"Sign out everywhere else" ends the sign-in of another browser, and this one stays', async () => {
+    const t = await open('sign out everywhere else');
+    const key = await cdp.addSecurityKey(t.cdp, { protocol: 'ctap2', uv: true });
+    await t.open();
+    expect((await ui.register(t.page, { username: 'laptop-lea', type: 'Security key', uv: 'preferred' })).kind).toBe('success');
+    // The same key plugged into another computer: a second browser context signs in with it.
+    const [saved] = await cdp.getCredentials(t.cdp, key);
+    const other = await newTab(browser, kg.url, 'sign out everywhere else (other browser)');
+    try {
+      await cdp.addCredential(other.cdp, await cdp.addSecurityKey(other.cdp, { protocol: 'ctap2', uv: true }), saved!);
+      await other.open('#/sign-in');
+      expect((await ui.signInWithUsername(other.page, 'laptop-lea')).kind).toBe('success');
+      await other.page.getByRole('heading', { name: 'Account security' }).waitFor();
+
+      const ended = await ui.outcomeOf(t.page, () => t.page.getByTestId('logout-others').click());
+      expect(ended).toEqual({ kind: 'success', text: 'Signed out 1 other session. This one stays signed in.' });
+      await t.shot('signed out everywhere else');
+      // A reload asks keygate again (a hash change alone would not).
+      await other.page.reload();
+      await other.page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+      await t.page.reload();
+      await t.page.getByRole('heading', { name: 'Account security' }).waitFor();
+      expect(await ui.outcomeOf(t.page, () => t.page.getByTestId('logout-others').click())).toEqual({ kind: 'success', text: 'You were not signed in anywhere else.' });
+      expect(other.problems).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  }, T);
+
   test('removing a key after the step-up window first asks to confirm with a sign-in', async () => {
     const clock = new FixedClock(Date.now());
     const strict = await startKeygate({ clock });

@@ -5,7 +5,7 @@
  * (credential-card.ts) and "Add another", which runs a registration for the signed-in
  * username (keygate adds the credential to this account; excludeCredentials stop a key
  * from being registered twice), and, when keygate issues tokens, "Tokens for integrators"
- * (token-section.ts). Not signed in (401) sends the user to Sign in. Changes
+ * (token-section.ts), and "Sign out everywhere else" (sessions-section.ts). Not signed in (401) sends the user to Sign in. Changes
  * are sensitive: after `step_up_required` the user confirms it is them and the change is
  * retried (withStepUp).
  */
@@ -21,6 +21,7 @@ import { authenticatorChoice } from './authenticator-choice.js';
 import { credentialCard } from './credential-card.js';
 import { recoveryNotice } from './recovery-notice.js';
 import { signInMethods } from './sign-in-methods.js';
+import { sessionsSection } from './sessions-section.js';
 import { tokenSection } from './token-section.js';
 
 export function renderAccount(ctx: AppContext): Page {
@@ -60,6 +61,7 @@ export function renderAccount(ctx: AppContext): Page {
       addForm,
     ),
     tokens,
+    sessionsSection({ signedOut }),
   );
 
   async function load(focusList: boolean): Promise<void> {
