@@ -237,6 +237,41 @@ describeE2E('keygate demo in Chromium with virtual authenticators', () => {
     }
   }, T);
 
+  test('two tabs of one browser: passkey autofill opened in a second tab does not break a registration in progress in the first', async () => {
+    const t = await open('two tabs');
+    await cdp.addSecurityKey(t.cdp, { protocol: 'ctap2', uv: true });
+    await t.open('#/register');
+    // Hold the registration's result in tab 1 until tab 2 has started its own ceremony.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let arrived!: () => void;
+    const resultArrived = new Promise<void>((r) => (arrived = r));
+    await t.page.route('**/attestation/result', async (route) => {
+      arrived();
+      await held;
+      await route.continue();
+    });
+    const registering = ui.register(t.page, { username: 'tabs-tara', type: 'Security key', uv: 'preferred' });
+    await resultArrived;
+    // Tab 2, same browser (same session cookie): the sign-in page starts passkey autofill.
+    const second = await t.page.context().newPage();
+    try {
+      const cdp2 = await cdp.enableVirtualAuthenticators(second);
+      await cdp.setPresenceSimulation(cdp2, await cdp.addPlatformAuthenticator(cdp2, { uv: true }), false);
+      const autofillOptions = second.waitForResponse((r) => r.url().endsWith('/assertion/options') && r.ok());
+      await second.goto(`${kg.url}/#/sign-in`);
+      await autofillOptions;
+      await ui.autofillState(second, 'waiting');
+      release();
+      expect((await registering).kind).toBe('success');
+      await t.page.getByRole('heading', { name: 'Account security' }).waitFor();
+      await t.shot('registration finished beside autofill');
+    } finally {
+      release();
+      await second.close();
+    }
+  }, T);
+
   test('removing a key after the step-up window first asks to confirm with a sign-in', async () => {
     const clock = new FixedClock(Date.now());
     const strict = await startKeygate({ clock });

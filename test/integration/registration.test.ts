@@ -182,10 +182,54 @@ describe.each(testStores().map((f) => [f.name, f] as const))('registration on th
       expect(res.body.code).toBe('no_pending_ceremony');
     });
 
-    it('must be the one issued (challenge_mismatch)', async () => {
+    it('must be one issued to this session: another is no_pending_ceremony, and the real one stays usable', async () => {
       await setup();
-      const res = await register(h.agent(), h.authenticator(), { credential: { overrides: { clientData: { challenge: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } } } });
-      expect(res.result.body.code).toBe('challenge_mismatch');
+      const agent = h.agent();
+      const auth = h.authenticator();
+      const options = await agent.post('/attestation/options').send({ username: 'alice' });
+      const foreign = await auth.createCredential({ challenge: options.body.challenge, userHandle: options.body.user.id, overrides: { clientData: { challenge: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } } });
+      expect((await agent.post('/attestation/result').send(foreign.response)).body.code).toBe('no_pending_ceremony');
+      const good = await auth.createCredential({ challenge: options.body.challenge, userHandle: options.body.user.id });
+      expect((await agent.post('/attestation/result').send(good.response)).status).toBe(200);
+    });
+
+    it('several pending per session (tabs): passkey autofill started after a registration does not replace it', async () => {
+      await setup();
+      const agent = h.agent();
+      const auth = h.authenticator();
+      const registration = await agent.post('/attestation/options').send({ username: 'alice' });
+      const autofill = await agent.post('/assertion/options').send({});
+      const { response } = await auth.createCredential({ challenge: registration.body.challenge, userHandle: registration.body.user.id });
+      expect((await agent.post('/attestation/result').send(response)).status).toBe(200);
+      // Signing in rotated the session id: what the old (anonymous) session had pending ended with it.
+      const assertion = await auth.getAssertion({ challenge: autofill.body.challenge });
+      expect((await agent.post('/assertion/result').send(assertion)).body.code).toBe('no_pending_ceremony');
+      // A registration answered at the sign-in endpoint is consumed and refused as the other kind.
+      const another = await agent.post('/attestation/options').send({ username: 'alice' });
+      const second = await h.authenticator().createCredential({ challenge: another.body.challenge, userHandle: another.body.user.id });
+      expect((await agent.post('/assertion/result').send(second.response)).body.code).toBe('ceremony_mismatch');
+      expect((await agent.post('/attestation/result').send(second.response)).body.code).toBe('no_pending_ceremony');
+    });
+
+    it('keeps at most 5 pending per session: a sixth drops the oldest', async () => {
+      await setup();
+      const agent = h.agent();
+      const started = [];
+      for (let i = 0; i < 6; i++) started.push((await agent.post('/attestation/options').send({ username: `user${i}` })).body);
+      const finish = async (o: { challenge: string; user: { id: string } }) =>
+        (await agent.post('/attestation/result').send((await h.authenticator().createCredential({ challenge: o.challenge, userHandle: o.user.id })).response)).body.code ?? 'ok';
+      expect(await finish(started[0])).toBe('no_pending_ceremony');
+      expect(await finish(started[5])).toBe('ok');
+    });
+
+    it('a response with no readable challenge ends every ceremony the session had pending', async () => {
+      await setup();
+      const agent = h.agent();
+      const options = await agent.post('/attestation/options').send({ username: 'alice' });
+      const broken = await agent.post('/attestation/result').send({ id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: { clientDataJSON: 'not json', attestationObject: 'AAAA' } });
+      expect(broken.status).toBe(400);
+      const { response } = await h.authenticator().createCredential({ challenge: options.body.challenge, userHandle: options.body.user.id });
+      expect((await agent.post('/attestation/result').send(response)).body.code).toBe('no_pending_ceremony');
     });
   });
 

@@ -381,24 +381,28 @@ describe.each(stores)('%s store', (_name, factory) => {
   });
 
   describe('ceremonies', () => {
+    const KEEP = 5;
+    const put = (store: Store, c: Ceremony) => store.ceremonies.put(c, KEEP);
+    const take = (store: Store, c: Pick<Ceremony, 'id' | 'challenge'>, now: Date) => store.ceremonies.take(c.id, c.challenge, now);
+
     it('put then take returns it once; a second take is undefined', () =>
       withStore(async (store) => {
         const c = newCeremony();
-        await store.ceremonies.put(c);
-        const taken = await store.ceremonies.take(c.id, at(1000));
+        await put(store, c);
+        const taken = await take(store, c, at(1000));
         expect(taken).toEqual(c);
         expect(taken).not.toHaveProperty('_id');
         expectDate(taken!.expiresAt);
         expectDate(taken!.createdAt);
-        expect(await store.ceremonies.take(c.id, at(1000))).toBeUndefined();
+        expect(await take(store, c, at(1000))).toBeUndefined();
       }));
 
     it('round-trips an authentication ceremony with its optional fields absent (not null)', () =>
       withStore(async (store) => {
         // Exactly how start-authentication stores a usernameless ceremony.
         const c = newCeremony({ kind: 'authentication', userId: undefined, username: undefined, displayName: undefined, newUser: undefined, allowCredentialIds: undefined });
-        await store.ceremonies.put(c);
-        const taken = await store.ceremonies.take(c.id, at(1));
+        await put(store, c);
+        const taken = await take(store, c, at(1));
         expect(taken).toEqual(c);
         expect(taken!.userId).toBeUndefined();
         expect(taken!.allowCredentialIds).toBeUndefined();
@@ -408,14 +412,17 @@ describe.each(stores)('%s store', (_name, factory) => {
     it('round-trips allowCredentialIds', () =>
       withStore(async (store) => {
         const c = newCeremony({ kind: 'authentication', allowCredentialIds: [id(), id()], userVerification: 'required' });
-        await store.ceremonies.put(c);
-        expect(await store.ceremonies.take(c.id, at(1))).toEqual(c);
+        await put(store, c);
+        expect(await take(store, c, at(1))).toEqual(c);
       }));
 
-    it('take for an unknown id is undefined', () =>
+    it('take for an unknown session or an unknown challenge is undefined, and consumes nothing', () =>
       withStore(async (store) => {
-        await store.ceremonies.put(newCeremony());
-        expect(await store.ceremonies.take(id(32), at(1))).toBeUndefined();
+        const c = newCeremony();
+        await put(store, c);
+        expect(await store.ceremonies.take(id(32), c.challenge, at(1))).toBeUndefined();
+        expect(await store.ceremonies.take(c.id, id(32), at(1))).toBeUndefined();
+        expect(await take(store, c, at(1))).toEqual(c);
       }));
 
     it('take at or after expiresAt is undefined', () =>
@@ -423,47 +430,77 @@ describe.each(stores)('%s store', (_name, factory) => {
         const exactly = newCeremony({ expiresAt: at(300_000) });
         const after = newCeremony({ expiresAt: at(300_000) });
         const before = newCeremony({ expiresAt: at(300_000) });
-        await store.ceremonies.put(exactly);
-        await store.ceremonies.put(after);
-        await store.ceremonies.put(before);
-        expect(await store.ceremonies.take(exactly.id, at(300_000))).toBeUndefined();
-        expect(await store.ceremonies.take(after.id, at(300_001))).toBeUndefined();
-        expect(await store.ceremonies.take(before.id, at(299_999))).toEqual(before);
+        for (const c of [exactly, after, before]) await put(store, c);
+        expect(await take(store, exactly, at(300_000))).toBeUndefined();
+        expect(await take(store, after, at(300_001))).toBeUndefined();
+        expect(await take(store, before, at(299_999))).toEqual(before);
         // An expired ceremony never comes back, whatever clock a later caller passes.
-        expect(await store.ceremonies.take(exactly.id, at(300_000))).toBeUndefined();
+        expect(await take(store, exactly, at(1))).toBeUndefined();
       }));
 
-    it('put for the same id replaces the earlier ceremony', () =>
+    it('a session keeps several pending ceremonies, each taken by its own challenge', () =>
       withStore(async (store) => {
         const sessionId = id(32);
-        const first = newCeremony({ id: sessionId, kind: 'registration', challenge: 'first-challenge' });
-        const second = newCeremony({ id: sessionId, kind: 'authentication', challenge: 'second-challenge', userId: undefined, username: undefined, displayName: undefined, newUser: undefined });
-        await store.ceremonies.put(first);
-        await store.ceremonies.put(second);
-        const taken = await store.ceremonies.take(sessionId, at(1));
-        expect(taken).toEqual(second);
+        const registration = newCeremony({ id: sessionId, kind: 'registration', challenge: id(32), createdAt: at(0) });
+        const autofill = newCeremony({ id: sessionId, kind: 'authentication', challenge: id(32), userId: undefined, username: undefined, displayName: undefined, newUser: undefined, createdAt: at(1) });
+        await put(store, registration);
+        await put(store, autofill);
+        expect(await take(store, registration, at(2))).toEqual(registration);
+        expect(await take(store, registration, at(2))).toBeUndefined();
+        const taken = await take(store, autofill, at(2));
+        expect(taken).toEqual(autofill);
         expect(taken!.username).toBeUndefined();
-        expect(await store.ceremonies.take(sessionId, at(1))).toBeUndefined();
+        expect(await take(store, autofill, at(2))).toBeUndefined();
       }));
 
-    it('of 10 concurrent takes exactly one gets the ceremony', () =>
+    it(`keeps at most "keep" per session: the oldest are dropped`, () =>
+      withStore(async (store) => {
+        const sessionId = id(32);
+        const all = Array.from({ length: KEEP + 2 }, (_, i) => newCeremony({ id: sessionId, challenge: id(32), createdAt: at(i) }));
+        for (const c of all) await put(store, c);
+        const other = newCeremony();
+        await put(store, other);
+        expect(await take(store, all[0]!, at(100))).toBeUndefined();
+        expect(await take(store, all[1]!, at(100))).toBeUndefined();
+        for (const c of all.slice(2)) expect(await take(store, c, at(100))).toEqual(c);
+        expect(await take(store, other, at(100))).toEqual(other);
+      }));
+
+    it('discard ends every pending ceremony of one session only', () =>
+      withStore(async (store) => {
+        const sessionId = id(32);
+        const a = newCeremony({ id: sessionId, challenge: id(32) });
+        const b = newCeremony({ id: sessionId, challenge: id(32) });
+        const other = newCeremony();
+        for (const c of [a, b, other]) await put(store, c);
+        await store.ceremonies.discard(sessionId);
+        await store.ceremonies.discard(id(32));
+        expect(await take(store, a, at(1))).toBeUndefined();
+        expect(await take(store, b, at(1))).toBeUndefined();
+        expect(await take(store, other, at(1))).toEqual(other);
+      }));
+
+    it('of 10 concurrent takes exactly one gets the ceremony, and a sibling stays', () =>
       withStore(async (store) => {
         const c = newCeremony();
-        await store.ceremonies.put(c);
-        const results = await Promise.all(Array.from({ length: 10 }, () => store.ceremonies.take(c.id, at(1))));
+        const sibling = newCeremony({ id: c.id, challenge: id(32) });
+        await put(store, c);
+        await put(store, sibling);
+        const results = await Promise.all(Array.from({ length: 10 }, () => take(store, c, at(1))));
         const got = results.filter((r) => r !== undefined);
         expect(got).toHaveLength(1);
         expect(got[0]).toEqual(c);
+        expect(await take(store, sibling, at(1))).toEqual(sibling);
       }));
 
     it("sessions' ceremonies are independent", () =>
       withStore(async (store) => {
         const a = newCeremony();
-        const b = newCeremony();
-        await store.ceremonies.put(a);
-        await store.ceremonies.put(b);
-        expect(await store.ceremonies.take(a.id, at(1))).toEqual(a);
-        expect(await store.ceremonies.take(b.id, at(1))).toEqual(b);
+        const b = newCeremony({ challenge: a.challenge });
+        await put(store, a);
+        await put(store, b);
+        expect(await take(store, a, at(1))).toEqual(a);
+        expect(await take(store, b, at(1))).toEqual(b);
       }));
   });
 
@@ -724,11 +761,11 @@ describe.each(stores)('%s store', (_name, factory) => {
       withStore(async (store) => {
         const c = newCeremony({ kind: 'authentication', allowCredentialIds: ['a', 'b'] });
         const original = structuredClone(c);
-        await store.ceremonies.put(c);
+        await store.ceremonies.put(c, 5);
         c.challenge = 'mutated';
         c.allowCredentialIds!.push('c');
         c.expiresAt.setTime(0);
-        expect(await store.ceremonies.take(original.id, at(1))).toEqual(original);
+        expect(await store.ceremonies.take(original.id, original.challenge, at(1))).toEqual(original);
       }));
 
     it('sessions: mutating the put or a returned object does not change the store', () =>

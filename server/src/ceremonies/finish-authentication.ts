@@ -1,5 +1,6 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { parseInput } from '../lib/parse-input.js';
+import { decodeClientData } from './checks/decode-response.js';
 import { signIn } from '../sessions/session-service.js';
 import type { Session, StoredCredential, User } from '../storage/ports.js';
 import { authenticationResponse } from './response-schemas.js';
@@ -48,7 +49,7 @@ export async function finishAuthentication(
   ctx: { sessionId: string | undefined; ip?: string },
   body: unknown,
 ): Promise<FinishAuthenticationResult> {
-  const ceremony = await takeCeremony(deps, ctx.sessionId, 'authentication');
+  const ceremony = await takeCeremony(deps, ctx.sessionId, 'authentication', body, (b) => decodeClientData(parseInput(authenticationResponse, b).response.clientDataJSON));
   let auditUserId = ceremony.userId;
   let response: AuthenticationResponseJSON | undefined;
   try {

@@ -1,5 +1,6 @@
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { parseInput } from '../lib/parse-input.js';
+import { decodeClientData } from './checks/decode-response.js';
 import { requireStepUp } from '../policy/step-up.js';
 import { loadFactorSet } from '../factors/load-factor-set.js';
 import { stillEnrolling, takeSignInAttempt } from './sign-in-attempt.js';
@@ -47,7 +48,7 @@ export async function finishRegistration(
   ctx: { sessionId: string | undefined; session?: Session; ip?: string },
   body: unknown,
 ): Promise<FinishRegistrationResult> {
-  const ceremony = await takeCeremony(deps, ctx.sessionId, 'registration');
+  const ceremony = await takeCeremony(deps, ctx.sessionId, 'registration', body, (b) => decodeClientData(parseInput(registrationResponse, b).response.clientDataJSON));
   const userId = ceremony.userId!;
   try {
     const response: RegistrationResponseJSON = parseInput(registrationResponse, body);

@@ -63,13 +63,19 @@ export interface CredentialStore {
 }
 
 export interface CeremonyStore {
-  /** Stores the session's pending ceremony, replacing any earlier one of that session. */
-  put(ceremony: Ceremony): Promise<void>;
   /**
-   * Atomically removes and returns the session's pending ceremony if it has not expired at
-   * `now`. A second call returns `undefined`: each challenge is usable once.
+   * Adds a pending ceremony to its session (`ceremony.id`), which keeps at most `keep` of them:
+   * the oldest are dropped (one per tab, say, so that passkey autofill on one page does not
+   * replace a registration in progress in another).
    */
-  take(id: string, now: Date): Promise<Ceremony | undefined>;
+  put(ceremony: Ceremony, keep: number): Promise<void>;
+  /**
+   * Atomically removes and returns the session's pending ceremony with this challenge if it
+   * has not expired at `now`. A second call returns `undefined`: each challenge is usable once.
+   */
+  take(id: string, challenge: string, now: Date): Promise<Ceremony | undefined>;
+  /** Removes every pending ceremony of the session (a response that names no readable challenge). */
+  discard(id: string): Promise<void>;
 }
 
 export interface SessionStore {

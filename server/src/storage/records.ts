@@ -49,7 +49,7 @@ export interface StoredCredential {
 
 export type CeremonyKind = 'registration' | 'authentication';
 
-/** A pending WebAuthn ceremony, keyed by the session that started it (one pending per session). */
+/** A pending WebAuthn ceremony, keyed by the session that started it and its challenge (a few pending per session). */
 export interface Ceremony {
   /** The id of the session that started it. */
   id: string;

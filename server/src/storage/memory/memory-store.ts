@@ -26,7 +26,8 @@ export function createMemoryStore(): Store {
   const users = new Map<string, User>();
   const usernames = new Map<string, string>();
   const credentials = new Map<string, StoredCredential>();
-  const ceremonies = new Map<string, Ceremony>();
+  /** Per session: its pending ceremonies, oldest first, and when the last of them expires. */
+  const ceremonies = new Map<string, { pending: Ceremony[]; expiresAt: Date }>();
   const sessions = new Map<string, Session>();
   const audit: AuditEvent[] = [];
   const copy = structuredClone;
@@ -111,15 +112,23 @@ export function createMemoryStore(): Store {
   };
 
   const ceremonyStore: CeremonyStore = {
-    async put(ceremony) {
-      ceremonies.set(ceremony.id, copy(ceremony));
-      sweep(ceremonies, ceremony.createdAt.getTime());
+    async put(ceremony, keep) {
+      const now = ceremony.createdAt.getTime();
+      const pending = (ceremonies.get(ceremony.id)?.pending ?? []).filter((c) => c.expiresAt.getTime() > now);
+      pending.push(copy(ceremony));
+      ceremonies.set(ceremony.id, { pending: pending.slice(-keep), expiresAt: new Date(Math.max(...pending.map((c) => c.expiresAt.getTime()))) });
+      sweep(ceremonies, now);
     },
-    async take(id, now) {
-      const c = ceremonies.get(id);
-      if (!c) return undefined;
+    async take(id, challenge, now) {
+      const entry = ceremonies.get(id);
+      const i = entry?.pending.findIndex((c) => c.challenge === challenge) ?? -1;
+      if (!entry || i < 0) return undefined;
+      const [c] = entry.pending.splice(i, 1);
+      if (entry.pending.length === 0) ceremonies.delete(id);
+      return c!.expiresAt.getTime() > now.getTime() ? c : undefined;
+    },
+    async discard(id) {
       ceremonies.delete(id);
-      return c.expiresAt.getTime() > now.getTime() ? c : undefined;
     },
   };
 

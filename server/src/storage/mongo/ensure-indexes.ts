@@ -8,7 +8,7 @@ import type { Db } from 'mongodb';
 export async function ensureIndexes(db: Db): Promise<void> {
   await db.collection('users').createIndex({ username: 1 }, { unique: true, name: 'username_unique' });
   await db.collection('credentials').createIndex({ userId: 1, createdAt: 1 }, { name: 'by_user' });
-  await db.collection('ceremonies').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
+  await db.collection('pending_ceremonies').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
   await db.collection('sessions').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
   await db.collection('sessions').createIndex({ userId: 1 }, { name: 'by_user' });
   await db.collection('sessions').createIndex({ credentialId: 1 }, { name: 'by_credential' });

@@ -26,7 +26,8 @@ export interface MongoStoreOptions {
  * sharded cluster without transactions:
  * - credential id is the `_id` (unique across all users) → duplicate insert fails with 11000;
  * - username has a unique index;
- * - ceremonies are taken with `findOneAndDelete` filtered on `expiresAt > now`;
+ * - pending ceremonies live in one document per session (`pending_ceremonies`), each taken
+ *   with `findOneAndUpdate` + `$pull` filtered on its challenge and `expiresAt > now`;
  * - the signature counter is advanced with a compare-and-set `updateOne`.
  * TTL indexes clean up expired ceremonies and sessions, but reads never rely on them.
  * The client is created without `serverApi` (wire-compatible test servers lack it).
@@ -46,7 +47,7 @@ export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
 function mongoStoreOn(client: MongoClient, db: Db): Store {
   const users: Collection<Doc<User>> = db.collection('users');
   const credentials: Collection<CredentialDoc> = db.collection('credentials');
-  const ceremonies: Collection<Doc<Ceremony>> = db.collection('ceremonies');
+  const ceremonies: Collection<CeremoniesDoc> = db.collection('pending_ceremonies');
   const sessions: Collection<Doc<Session>> = db.collection('sessions');
   const audit: Collection<AuditEvent> = db.collection('audit_events');
 
@@ -91,10 +92,33 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
       delete: async (id, userId) => (await guard(() => credentials.deleteOne({ _id: id, userId }))).deletedCount === 1,
     },
     ceremonies: {
-      put: async (ceremony) => {
-        await guard(() => ceremonies.replaceOne({ _id: ceremony.id }, toDoc(ceremony), { upsert: true }));
+      // One document per session: its pending ceremonies in an array capped by $slice (one
+      // round trip per put), each taken by $pull in one atomic findOneAndUpdate.
+      put: async (ceremony, keep) => {
+        const { id, ...pending } = ceremony;
+        await guard(() =>
+          ceremonies.updateOne(
+            { _id: id },
+            { $push: { pending: { $each: [pending], $slice: -keep } }, $max: { expiresAt: ceremony.expiresAt } },
+            { upsert: true },
+          ),
+        );
       },
-      take: async (id, now) => fromDoc<Ceremony>(await guard(() => ceremonies.findOneAndDelete({ _id: id, expiresAt: { $gt: now } }))),
+      take: async (id, challenge, now) => {
+        const doc = await guard(() =>
+          ceremonies.findOneAndUpdate(
+            { _id: id, 'pending.challenge': challenge },
+            { $pull: { pending: { challenge } } },
+            { projection: { pending: { $elemMatch: { challenge } } }, returnDocument: 'before' },
+          ),
+        );
+        // Taken even when expired (as in the memory store): an expired challenge never comes back.
+        const found = doc?.pending?.[0];
+        return found && found.expiresAt.getTime() > now.getTime() ? fromDoc<Ceremony>({ _id: id, ...found }) : undefined;
+      },
+      discard: async (id) => {
+        await guard(() => ceremonies.deleteOne({ _id: id }));
+      },
     },
     sessions: {
       put: async (session) => {
@@ -137,6 +161,13 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
       await client.close();
     },
   };
+}
+
+/** A session's pending ceremonies (`_id` = session id); `expiresAt` is the latest of theirs (TTL). */
+interface CeremoniesDoc {
+  _id: string;
+  pending: Omit<Ceremony, 'id'>[];
+  expiresAt: Date;
 }
 
 function toDoc<T extends { id: string }>(value: T): Doc<T> {
