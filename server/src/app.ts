@@ -15,19 +15,31 @@ import { fido2Routes } from './http/routes/fido2-routes.js';
 import { loginRoutes } from './http/routes/login-routes.js';
 import { opsRoutes } from './http/routes/ops-routes.js';
 import { tokenManagementRoutes, tokenRoutes } from './http/routes/token-routes.js';
+import { accessLog } from './observability/access-log.js';
+import { httpMetrics } from './observability/http-metrics.js';
+import { metricsEndpoint } from './observability/metrics-endpoint.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { requestId } from './observability/request-id.js';
 
 /** Where the bundled demo lives (client-demo/dist, built by `npm run build:demo`). */
 export const DEMO_DIR = fileURLToPath(new URL('../../client-demo/dist', import.meta.url));
 
 /**
  * Builds keygate's Express app from injected dependencies. Never listens and reads no
- * globals, so tests build as many apps as they like, each with its own store and clock.
+ * globals, so tests build as many apps as they like, each with its own store, clock and
+ * metrics registry (`deps.metrics`, or a new one).
  */
-export function buildApp(deps: Deps, opts: { demoDir?: string | null } = {}): Express {
+export function buildApp(inputDeps: Deps, opts: { demoDir?: string | null } = {}): Express {
+  const metrics: Metrics = inputDeps.metrics ?? createMetrics({ processMetrics: metricsServed(inputDeps.config) });
+  const deps: Deps = { ...inputDeps, metrics };
   const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', parseTrustProxy(config.trustProxy));
+  // First: every later line and the reply carry the request id, and the timing covers it all.
+  app.use(requestId(deps.random));
+  app.use(accessLog(deps.logger));
+  app.use(httpMetrics(metrics));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -50,6 +62,8 @@ export function buildApp(deps: Deps, opts: { demoDir?: string | null } = {}): Ex
     }),
   );
   app.use(cookieParser(config.sessionSecret));
+  // On the main port only with a token and no METRICS_PORT (main.ts serves that one).
+  if (config.metricsToken !== undefined && config.metricsPort === undefined) app.use(metricsEndpoint(metrics, config.metricsToken));
   app.use(opsRoutes(deps));
   app.use(tokenManagementRoutes(deps));
 
@@ -79,6 +93,11 @@ export function buildApp(deps: Deps, opts: { demoDir?: string | null } = {}): Ex
   app.use(notFound);
   app.use(errorMapper({ logger: deps.logger, exposeDetail: config.nodeEnv !== 'production' }));
   return app;
+}
+
+/** Whether this deployment serves /metrics at all (METRICS_TOKEN on PORT, or METRICS_PORT). */
+export function metricsServed(config: Deps['config']): boolean {
+  return config.metricsToken !== undefined || config.metricsPort !== undefined;
 }
 
 /** TRUST_PROXY (validated by the config schema) as Express wants it. */

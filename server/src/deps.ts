@@ -2,6 +2,7 @@ import type { Config } from './config/config-schema.js';
 import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import type { Random } from './lib/random.js';
+import type { Metrics } from './observability/metrics.js';
 import type { Store } from './storage/ports.js';
 
 /** What every use case gets injected: nothing reads globals (time, randomness, env). */
@@ -11,4 +12,10 @@ export interface Deps {
   clock: Clock;
   random: Random;
   logger: Logger;
+  /**
+   * The app's metrics (its own prom-client Registry). `main.ts` creates them before opening
+   * the store, so the store it passes is wrapped by `instrumentStore` into the same metrics;
+   * `buildApp` creates fresh ones when absent (tests), without store metrics then.
+   */
+  metrics?: Metrics;
 }

@@ -1,17 +1,23 @@
-import { createServer } from 'node:http';
-import { buildApp } from './app.js';
+import { createServer, type Server } from 'node:http';
+import { buildApp, metricsServed } from './app.js';
 import type { Config } from './config/config-schema.js';
 import { loadConfig } from './config/load-config.js';
 import { KeygateError } from './errors/keygate-error.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
 import { secureRandom } from './lib/random.js';
+import { buildMetricsApp } from './observability/metrics-app.js';
+import { createMetrics } from './observability/metrics.js';
 import { openStore } from './storage/open-store.js';
+
+/** How long shutdown waits for in-flight requests before cutting their connections. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * keygate's entry point: load config (one line and exit 1 on a bad value), open the store,
- * listen, and shut down gracefully on SIGINT/SIGTERM (stop accepting, finish in-flight
- * requests, close the store).
+ * listen (and on METRICS_PORT, when set, serve only /metrics), and shut down gracefully on
+ * SIGINT/SIGTERM: stop accepting on both listeners, let in-flight requests finish for at
+ * most SHUTDOWN_GRACE_MS (then cut them and exit 1), close the store, exit 0.
  */
 async function main(): Promise<void> {
   let config: Config;
@@ -26,25 +32,52 @@ async function main(): Promise<void> {
     const lost = { SESSION_SECRET: 'sessions end', DATA_KEYS: 'TOTP secrets cannot be read', HMAC_SECRET: 'recovery codes stop working' }[name];
     logger.warn(`${name} is not set: generated a random one for this process; ${lost} when keygate restarts.`);
   }
-  const store = await openStore(config, logger);
-  const app = buildApp({ config, store, clock: systemClock, random: secureRandom, logger });
-  // node:http rather than app.listen: Express 5 hands listen errors to the callback, which
-  // would announce "listening" for a port that is taken.
-  const server = createServer(app);
-  server.once('error', (err: NodeJS.ErrnoException) => {
-    process.stderr.write(`keygate: cannot listen on ${config.host ?? '*'}:${config.port}: ${err.code ?? ''} ${err.message}\n`);
-    void store.close().finally(() => process.exit(1));
-  });
-  server.listen(config.port, config.host ?? '::', () => {
+  // One registry for the app and the store wrapper, so store latency and errors are exported too.
+  const metrics = createMetrics({ processMetrics: metricsServed(config) });
+  const store = await openStore(config, logger, metrics);
+  const app = buildApp({ config, store, clock: systemClock, random: secureRandom, logger, metrics });
+  const servers: Server[] = [];
+  let closing = false;
+  const listen = (handler: Parameters<typeof createServer>[1], port: number, what: string, onListening: () => void) => {
+    // node:http rather than app.listen: Express 5 hands listen errors to the callback, which
+    // would announce "listening" for a port that is taken.
+    const server = createServer(handler);
+    // Replies written while shutting down tell keep-alive clients to reconnect elsewhere.
+    server.on('request', (_req, res) => {
+      if (closing) res.setHeader('Connection', 'close');
+    });
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      process.stderr.write(`keygate: cannot listen (${what}) on ${config.host ?? '*'}:${port}: ${err.code ?? ''} ${err.message}\n`);
+      for (const s of servers) s.close();
+      void store.close().finally(() => process.exit(1));
+    });
+    server.listen(port, config.host ?? '::', onListening);
+    servers.push(server);
+  };
+  listen(app, config.port, 'http', () => {
     logger.info({ port: config.port, rpId: config.rpId, origins: config.rpOrigins, store: store.kind }, `keygate listening on ${config.rpOrigins[0]}`);
   });
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    server.close(() => {
-      store.close().finally(() => process.exit(0));
+  if (config.metricsPort !== undefined) {
+    const metricsApp = buildMetricsApp({ metrics, logger, random: secureRandom, token: config.metricsToken, exposeDetail: config.nodeEnv !== 'production' });
+    listen(metricsApp, config.metricsPort, 'metrics', () => {
+      logger.info({ port: config.metricsPort, bearerRequired: config.metricsToken !== undefined }, 'metrics listening on /metrics');
     });
-    server.closeIdleConnections();
-    setTimeout(() => process.exit(1), 10_000).unref();
+  } else if (config.metricsToken !== undefined) {
+    logger.info('metrics served on /metrics (bearer METRICS_TOKEN)');
+  }
+
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    for (const s of servers) s.closeIdleConnections();
+    setTimeout(() => {
+      logger.warn({ graceMs: SHUTDOWN_GRACE_MS }, 'in-flight requests did not finish in time: closing their connections');
+      for (const s of servers) s.closeAllConnections();
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+    void Promise.all(closed).then(() => store.close().finally(() => process.exit(0)));
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

@@ -136,6 +136,8 @@ describe('loadConfig overrides', () => {
     ['jwksMaxAgeSeconds', { JWKS_MAX_AGE_SECONDS: '60' }, 60],
     ['introspectionClientId', { INTROSPECTION_CLIENT_ID: 'api-gateway' }, 'api-gateway'],
     ['introspectionClientSecret', { INTROSPECTION_CLIENT_SECRET: SECRET }, SECRET],
+    ['metricsToken', { METRICS_TOKEN: SECRET }, SECRET],
+    ['metricsPort', { METRICS_PORT: '9464' }, 9464],
   ];
 
   it.each(overrides)('%s can be overridden', (key, env, expected) => {
@@ -172,6 +174,8 @@ describe('loadConfig overrides', () => {
 
 describe('loadConfig refuses bad values with a TypeError naming the variable first', () => {
   const bad: [what: string, key: string, env: Record<string, string>][] = [
+    ['METRICS_TOKEN short in production', 'METRICS_TOKEN', { ...PRODUCTION, METRICS_TOKEN: 'short' }],
+    ['METRICS_PORT equal to PORT', 'METRICS_PORT', { METRICS_PORT: '3000' }],
     ['PORT not a number', 'PORT', { PORT: 'abc' }],
     ['PORT above 65535', 'PORT', { PORT: '70000' }],
     ['PORT zero', 'PORT', { PORT: '0' }],

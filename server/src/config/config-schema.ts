@@ -24,6 +24,8 @@ export interface ConfigKey<T> {
   /** Default as the environment would spell it; `undefined` means "unset". */
   default?: string | ((env: Record<string, string | undefined>) => string | undefined);
   schema: z.ZodType<T>;
+  /** A secret (or a value that may embed one, like a connection string): errors never echo it. */
+  secret?: true;
 }
 
 const bool = z.enum(['true', 'false'], { message: 'must be true or false' }).transform((v) => v === 'true');
@@ -97,12 +99,14 @@ export const configKeys = {
   },
   mongodbUri: {
     env: 'MONGODB_URI',
+    secret: true,
     doc: 'MongoDB connection string. Unset: the embedded memory store (data lost on restart; refused in production).',
     schema: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
   },
   mongodbDb: { env: 'MONGODB_DB', doc: 'MongoDB database name.', default: 'keygate', schema: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1-63 letters, digits, _ or -') },
   sessionSecret: {
     env: 'SESSION_SECRET',
+    secret: true,
     doc: 'Secret (32+ characters) that signs session cookies. Generated with a warning in development; required in production.',
     schema: z.string().min(32, 'must be at least 32 characters').optional(),
   },
@@ -153,11 +157,13 @@ export const configKeys = {
   },
   dataKeys: {
     env: 'DATA_KEYS',
+    secret: true,
     doc: 'Keys that encrypt secrets at rest (TOTP secrets), AES-256-GCM: `kid:base64key,...`, 32-byte keys; the first encrypts, all decrypt (rotate by putting a new key first). Generated with a warning in development; required in production.',
     schema: dataKeys.optional(),
   },
   hmacSecret: {
     env: 'HMAC_SECRET',
+    secret: true,
     doc: 'Secret (32+ characters) keying recovery-code hashes and the decoy credentials shown for unknown usernames. Changing it invalidates every recovery code. Generated with a warning in development; required in production.',
     schema: z.string().min(32, 'must be at least 32 characters').optional(),
   },
@@ -210,6 +216,7 @@ export const configKeys = {
   },
   introspectionClientSecret: {
     env: 'INTROSPECTION_CLIENT_SECRET',
+    secret: true,
     doc: 'Its secret (32+ characters). Unset: introspection and secret-authenticated revocation are off (401 invalid_client).',
     schema: z.string().min(32, 'must be at least 32 characters').optional(),
   },
@@ -226,6 +233,17 @@ export const configKeys = {
     doc: 'Which proxies may set X-Forwarded-For: `false` (none), a hop count such as `1`, or a comma-separated list of proxy addresses/CIDRs (or loopback, linklocal, uniquelocal). Decides the client IP used by the rate limit and the audit log.',
     default: 'false',
     schema: z.string().refine(validTrustProxy, "must be false, a hop count from 1 to 10, or proxy addresses/CIDRs (not 'true': that would let any client choose its own IP)"),
+  },
+  metricsToken: {
+    env: 'METRICS_TOKEN',
+    secret: true,
+    doc: 'Bearer token that GET /metrics requires (Authorization: Bearer <token>, compared in constant time); 32+ characters in production. Unset (and no METRICS_PORT): /metrics is not served.',
+    schema: z.string().regex(/^[\x21-\x7e]{1,256}$/, 'must be 1-256 printable ASCII characters without spaces').optional(),
+  },
+  metricsPort: {
+    env: 'METRICS_PORT',
+    doc: 'Serve GET /metrics on this separate port (and only there), on HOST; still token-guarded when METRICS_TOKEN is set. Unset: /metrics is on PORT when METRICS_TOKEN is set, otherwise not served.',
+    schema: port.optional(),
   },
   logLevel: { env: 'LOG_LEVEL', doc: 'pino log level (fatal, error, warn, info, debug, trace, silent).', default: 'info', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be a pino level' }) },
 } satisfies Record<string, ConfigKey<unknown>>;

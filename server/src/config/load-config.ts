@@ -5,8 +5,9 @@ import { configKeys, type Config, type ConfigKey, type DataKey } from './config-
  * Validates the environment against the schema once and returns a frozen `Config`.
  *
  * Throws `TypeError` with one line naming the first bad key and what is wrong with it, e.g.
- * `PORT must be an integer (got "abc")`; `main.ts` prints it and exits. This is the only
- * module that reads environment variables (`process.env` unless the caller passes another map).
+ * `PORT must be an integer (got "abc")` (a secret's value is never echoed, only its length);
+ * `main.ts` prints it and exits. This is the only module that reads environment variables
+ * (`process.env` unless the caller passes another map).
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const out: Record<string, unknown> = {};
@@ -17,7 +18,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const parsed = key.schema.safeParse(value);
     if (!parsed.success) {
       const why = parsed.error.issues[0]?.message ?? 'is invalid';
-      throw new TypeError(`${key.env} ${why} (got ${JSON.stringify(value ?? null)})`);
+      const got = key.secret && typeof value === 'string' ? `${value.length} characters` : JSON.stringify(value ?? null);
+      throw new TypeError(`${key.env} ${why} (got ${got})`);
     }
     out[name] = parsed.data;
   }
@@ -62,6 +64,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (config.lockoutMaxSeconds < config.lockoutBaseSeconds) {
     throw new TypeError(`LOCKOUT_MAX_SECONDS must be at least LOCKOUT_BASE_SECONDS (got ${config.lockoutMaxSeconds} < ${config.lockoutBaseSeconds})`);
+  }
+  if (config.nodeEnv === 'production' && config.metricsToken !== undefined && config.metricsToken.length < 32) {
+    throw new TypeError(`METRICS_TOKEN must be at least 32 characters in production (got ${config.metricsToken.length}; e.g. openssl rand -base64 32)`);
+  }
+  if (config.metricsPort !== undefined && config.metricsPort === config.port) {
+    throw new TypeError(`METRICS_PORT must differ from PORT (got ${config.metricsPort} for both)`);
   }
   const sessionSecretGenerated = !config.sessionSecret;
   const generatedSecrets = [

@@ -39,14 +39,18 @@ export function errorMapper(opts: { logger: Logger; exposeDetail: boolean }): Er
       message = 'The request could not be processed.';
       detail = String(err.message);
     }
-    if (status >= 500 && code !== 'store_unavailable') opts.logger.error({ err, method: req.method, url: req.originalUrl }, 'unhandled error');
-    else opts.logger.debug({ code, detail, url: req.originalUrl }, 'request refused');
+    // For the access log and the ceremony metrics (observability/), which read it when the reply is over.
+    res.locals.errorCode = code;
+    // The path only: a query string may carry anything. The logger scrubs ids and challenges out of `detail`.
+    if (status >= 500 && code !== 'store_unavailable') opts.logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    else opts.logger.debug({ code, detail, path: req.path }, 'request refused');
     if (res.headersSent) return;
     res.status(status).json({ ...fields, status: 'failed', errorMessage: message, code, ...(opts.exposeDetail && detail ? { detail } : {}) });
   };
 }
 
 /** 404 for every path no route claimed. */
-export const notFound: RequestHandler = (req, res) => {
+export const notFound: RequestHandler = (_req, res) => {
+  res.locals.errorCode = 'not_found';
   res.status(404).json({ status: 'failed', errorMessage: 'Not found.', code: 'not_found' });
 };

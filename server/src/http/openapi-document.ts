@@ -131,6 +131,20 @@ export function openApiDocument(config: Config) {
       '/healthz': { get: plain('Liveness', 'The process is up: `{ "status": "ok" }`.') },
       '/readyz': { get: plain('Readiness', 'The store is reachable and a signing key is ready: `{ "status": "ok", "store": "memory" | "mongo" }`; 503 store_unavailable otherwise.', true) },
       '/openapi.json': { get: plain('This document', 'OpenAPI 3.1.') },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics',
+          description:
+            'Prometheus text exposition format 0.0.4: keygate_ceremonies_{started,finished,failed}_total, keygate_http_request_duration_seconds, keygate_lockouts_total, keygate_audit_events_total, keygate_store_operation_duration_seconds, keygate_store_errors_total, and process/Node.js metrics. ' +
+            'Served here only when METRICS_TOKEN is set and METRICS_PORT is not (then `Authorization: Bearer <METRICS_TOKEN>`, else 401 invalid_token); with METRICS_PORT only on that port; with neither, 404.',
+          security: [{ metricsToken: [] }],
+          responses: {
+            '200': { description: 'The metrics.', content: { 'text/plain': { schema: { type: 'string' } } } },
+            '401': failed,
+            '404': failed,
+          },
+        },
+      },
     },
     components: {
       schemas: {
@@ -147,7 +161,10 @@ export function openApiDocument(config: Config) {
         },
       },
       responses: { Failed: { description: 'Refused; see `code`.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Failed' } } } } },
-      securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: sessionCookieName(config) } },
+      securitySchemes: {
+        session: { type: 'apiKey', in: 'cookie', name: sessionCookieName(config) },
+        metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN' },
+      },
     },
   };
 }
