@@ -648,11 +648,11 @@ describe.each(stores)('%s store', (_name, factory) => {
 
   describe('audit', () => {
     const events = (alice: string, bob: string): AuditEvent[] => [
-      { type: 'registration.succeeded', at: at(1000), outcome: 'success', userId: alice, credentialId: 'c1', ip: '127.0.0.1', data: { fmt: 'packed', aaguid: 'x' } },
-      { type: 'authentication.failed', at: at(2000), outcome: 'failure', userId: alice, credentialId: 'c1', code: 'bad_signature', data: { detail: 'nope' } },
-      { type: 'registration.succeeded', at: at(3000), outcome: 'success', userId: bob, credentialId: 'c2' },
-      { type: 'authentication.succeeded', at: at(4000), outcome: 'success', userId: alice, credentialId: 'c1', data: { userVerified: true } },
-      { type: 'authentication.failed', at: at(5000), outcome: 'failure', credentialId: 'unknown', code: 'unknown_credential' },
+      { id: id(), type: 'registration.succeeded', at: at(1000), outcome: 'success', userId: alice, credentialId: 'c1', ip: '127.0.0.1', data: { fmt: 'packed', aaguid: 'x' } },
+      { id: id(), type: 'authentication.failed', at: at(2000), outcome: 'failure', userId: alice, credentialId: 'c1', code: 'bad_signature', data: { detail: 'nope' } },
+      { id: id(), type: 'registration.succeeded', at: at(3000), outcome: 'success', userId: bob, credentialId: 'c2' },
+      { id: id(), type: 'authentication.succeeded', at: at(4000), outcome: 'success', userId: alice, credentialId: 'c1', data: { userVerified: true } },
+      { id: id(), type: 'authentication.failed', at: at(5000), outcome: 'failure', credentialId: 'unknown', code: 'unknown_credential' },
     ];
 
     it('lists newest first and round-trips every field', () =>
@@ -684,6 +684,41 @@ describe.each(stores)('%s store', (_name, factory) => {
         expect((await store.audit.list({ userId: alice, type: 'registration.succeeded', limit: 100 })).map((e) => e.credentialId)).toEqual(['c1']);
         expect(await store.audit.list({ userId: id(32), limit: 100 })).toEqual([]);
         expect(await store.audit.list({ type: 'nothing.happened', limit: 100 })).toEqual([]);
+      }));
+
+    it('pages by (at, id) without gaps or repeats, also within one millisecond', () =>
+      withStore(async (store) => {
+        const alice = id(32);
+        const all: AuditEvent[] = [];
+        for (let i = 0; i < 7; i++) all.push({ id: id(), type: 'authentication.succeeded', at: at(i < 4 ? 1000 : 2000), outcome: 'success', userId: alice });
+        for (const e of all) await store.audit.append(e);
+        await store.audit.append({ id: id(), type: 'authentication.succeeded', at: at(1500), outcome: 'success', userId: id(32) });
+        const seen: AuditEvent[] = [];
+        let before: { at: Date; id: string } | undefined;
+        for (;;) {
+          const page = await store.audit.list({ userId: alice, before, limit: 3 });
+          seen.push(...page);
+          if (page.length < 3) break;
+          before = { at: page[2]!.at, id: page[2]!.id };
+        }
+        expect(seen.map((e) => e.id).sort()).toEqual(all.map((e) => e.id).sort());
+        expect(new Set(seen.map((e) => e.id)).size).toBe(7);
+        const order = seen.map((e) => [e.at.getTime(), e.id] as const);
+        expect(order).toEqual([...order].sort((a, b) => b[0] - a[0] || (a[1] < b[1] ? 1 : -1)));
+      }));
+
+    it('filters by time range [from, to) and leaves out events past their retention when given now', () =>
+      withStore(async (store) => {
+        const alice = id(32);
+        for (const e of events(alice, id(32))) await store.audit.append(e);
+        await store.audit.append({ id: id(), type: 'lockout.locked', at: at(6000), expiresAt: at(10_000), outcome: 'failure', userId: alice });
+        const times = async (q: Partial<Parameters<Store['audit']['list']>[0]>) => (await store.audit.list({ limit: 100, ...q })).map((e) => e.at.getTime() - T0);
+        expect(await times({ from: at(2000), to: at(5000) })).toEqual([4000, 3000, 2000]);
+        expect(await times({ userId: alice, from: at(2001) })).toEqual([6000, 4000]);
+        expect(await times({ userId: alice, now: at(9_999) })).toEqual([6000, 4000, 2000, 1000]);
+        expect(await times({ userId: alice, now: at(10_000) })).toEqual([4000, 2000, 1000]);
+        const [kept] = await store.audit.list({ type: 'lockout.locked', limit: 1 });
+        expect(kept!.expiresAt).toEqual(at(10_000));
       }));
 
     it('limit keeps the newest', () =>
@@ -784,7 +819,7 @@ describe.each(stores)('%s store', (_name, factory) => {
 
     it('audit: mutating the appended or a returned event does not change the store', () =>
       withStore(async (store) => {
-        const e: AuditEvent = { type: 'credential.renamed', at: at(1), outcome: 'success', userId: 'u', data: { name: 'old', nested: { list: [1, 2] } } };
+        const e: AuditEvent = { id: id(), type: 'credential.renamed', at: at(1), outcome: 'success', userId: 'u', data: { name: 'old', nested: { list: [1, 2] } } };
         const original = structuredClone(e);
         await store.audit.append(e);
         e.type = 'mutated';

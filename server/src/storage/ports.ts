@@ -181,10 +181,29 @@ export interface LockoutStore {
   reset(key: string): Promise<void>;
 }
 
+/** Where a page of audit events ends: the next page starts strictly after (older than) it. */
+export interface AuditCursor {
+  at: Date;
+  id: string;
+}
+
+export interface AuditQuery {
+  userId?: string;
+  type?: string;
+  /** Events at or after `from`, and before `to`. */
+  from?: Date;
+  to?: Date;
+  /** Paging: only events older than this one (`at`, then `id`, descending). */
+  before?: AuditCursor;
+  limit: number;
+  /** When given, events whose retention ended by `now` are left out (the TTL index is lazy). */
+  now?: Date;
+}
+
 export interface AuditStore {
   append(event: AuditEvent): Promise<void>;
-  /** Newest first. */
-  list(filter: { userId?: string; type?: string; limit: number }): Promise<AuditEvent[]>;
+  /** Newest first (`at` descending, then `id` descending), at most `limit`. */
+  list(query: AuditQuery): Promise<AuditEvent[]>;
 }
 
 export interface LockStore {

@@ -134,14 +134,22 @@ export interface RecoveryCodeSet {
 }
 
 export interface AuditEvent {
+  /** Random, unique: orders events of the same millisecond (pages are `at` then `id`, descending). */
+  id: string;
   /** e.g. registration.succeeded, authentication.failed, credential.possibly_cloned */
   type: string;
   at: Date;
+  /** When AUDIT_RETENTION_DAYS ends for it: reads skip it from then on, a TTL index deletes it. */
+  expiresAt?: Date;
   outcome: 'success' | 'failure';
   userId?: string;
   credentialId?: string;
   /** Client address as Express sees it (respects TRUST_PROXY). */
   ip?: string;
+  /** The request's User-Agent, truncated. */
+  userAgent?: string;
+  /** The request's id (X-Request-Id), to find its log lines. */
+  requestId?: string;
   /** Error code for failures. */
   code?: string;
   data?: Record<string, unknown>;

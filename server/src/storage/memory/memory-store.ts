@@ -22,6 +22,11 @@ import type {
  * and these methods never await, so each operation is atomic). Data is lost on restart and
  * not shared between instances, which is why `main.ts` refuses it in production.
  */
+/** Sort order of audit pages: `at` descending, then `id` descending. */
+function newerFirst(a: { at: Date; id: string }, b: { at: Date; id: string }): number {
+  return b.at.getTime() - a.at.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}
+
 export function createMemoryStore(): Store {
   const users = new Map<string, User>();
   const usernames = new Map<string, string>();
@@ -167,11 +172,17 @@ export function createMemoryStore(): Store {
       audit.push(copy(event));
       if (audit.length > 10_000) audit.shift();
     },
-    async list({ userId, type, limit }) {
+    async list({ userId, type, from, to, before, limit, now }) {
       return audit
-        .filter((e) => (userId === undefined || e.userId === userId) && (type === undefined || e.type === type))
-        .slice(-limit)
-        .reverse()
+        .filter((e) =>
+          (userId === undefined || e.userId === userId) &&
+          (type === undefined || e.type === type) &&
+          (from === undefined || e.at >= from) &&
+          (to === undefined || e.at < to) &&
+          (now === undefined || e.expiresAt === undefined || e.expiresAt > now) &&
+          (before === undefined || newerFirst(e, before) > 0))
+        .sort(newerFirst)
+        .slice(0, limit)
         .map((e) => copy(e));
     },
   };

@@ -20,6 +20,9 @@ export async function ensureIndexes(db: Db): Promise<void> {
   await db.collection('issued_tokens').createIndex({ jti: 1 }, { unique: true, name: 'jti_unique' });
   await db.collection('issued_tokens').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
   await db.collection('revoked_tokens').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
-  await db.collection('audit_events').createIndex({ userId: 1, at: -1 }, { name: 'by_user' });
-  await db.collection('audit_events').createIndex({ type: 1, at: -1 }, { name: 'by_type' });
+  // Audit pages sort by at, then id (events of one millisecond); retention by expiresAt (TTL).
+  await db.collection('audit_events').createIndex({ userId: 1, at: -1, id: -1 }, { name: 'by_user_page' });
+  await db.collection('audit_events').createIndex({ type: 1, at: -1, id: -1 }, { name: 'by_type_page' });
+  await db.collection('audit_events').createIndex({ at: -1, id: -1 }, { name: 'by_time_page' });
+  await db.collection('audit_events').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
 }

@@ -1,4 +1,4 @@
-import { Binary, MongoClient, type Collection, type Db } from 'mongodb';
+import { Binary, MongoClient, type Collection, type Db, type Filter } from 'mongodb';
 import { ConflictError } from '../../errors/keygate-error.js';
 import type { AuditEvent, Ceremony, Session, Store, StoredCredential, User } from '../ports.js';
 import { guard, insertOrConflict } from './mongo-errors.js';
@@ -144,11 +144,16 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
       append: async (event) => {
         await guard(() => audit.insertOne({ ...event }));
       },
-      list: async ({ userId, type, limit }) => {
-        const filter: Record<string, string> = {};
-        if (userId !== undefined) filter.userId = userId;
-        if (type !== undefined) filter.type = type;
-        const docs = await guard(() => audit.find(filter, { projection: { _id: 0 } }).sort({ at: -1 }).limit(limit).toArray());
+      list: async ({ userId, type, from, to, before, limit, now }) => {
+        const and: Filter<AuditEvent>[] = [];
+        if (userId !== undefined) and.push({ userId });
+        if (type !== undefined) and.push({ type });
+        if (from !== undefined || to !== undefined) and.push({ at: { ...(from && { $gte: from }), ...(to && { $lt: to }) } });
+        if (now !== undefined) and.push({ $or: [{ expiresAt: { $exists: false } }, { expiresAt: { $gt: now } }] });
+        if (before !== undefined) and.push({ $or: [{ at: { $lt: before.at } }, { at: before.at, id: { $lt: before.id } }] });
+        const docs = await guard(() =>
+          audit.find(and.length > 0 ? { $and: and } : {}, { projection: { _id: 0 } }).sort({ at: -1, id: -1 }).limit(limit).toArray(),
+        );
         return docs as AuditEvent[];
       },
     },
