@@ -138,6 +138,7 @@ describe('loadConfig overrides', () => {
     ['introspectionClientSecret', { INTROSPECTION_CLIENT_SECRET: SECRET }, SECRET],
     ['metricsToken', { METRICS_TOKEN: SECRET }, SECRET],
     ['metricsPort', { METRICS_PORT: '9464' }, 9464],
+    ['auditRetentionDays', { AUDIT_RETENTION_DAYS: '30' }, 30],
   ];
 
   it.each(overrides)('%s can be overridden', (key, env, expected) => {

@@ -1,6 +1,7 @@
 import { NotFoundError, UnauthorizedError } from '../errors/keygate-error.js';
 import type { Session, StoredCredential, User } from '../storage/ports.js';
 import type { Deps } from '../deps.js';
+import { recordEvent } from '../audit/record-event.js';
 
 /**
  * Account self-service on a signed-in session: who am I, list and rename my credentials
@@ -22,7 +23,9 @@ export async function listCredentials(deps: Deps, user: User): Promise<StoredCre
 
 /** Renames one of the user's credentials (`unknown_credential` otherwise). */
 export async function renameCredential(deps: Deps, user: User, credentialId: string, name: string): Promise<void> {
-  if (!(await deps.store.credentials.rename(credentialId, user.id, name))) {
+  const renamed = await deps.store.credentials.rename(credentialId, user.id, name);
+  if (renamed) await recordEvent(deps, { type: 'credential.renamed', outcome: 'success', userId: user.id, credentialId });
+  if (!renamed) {
     throw new NotFoundError('unknown_credential', 'No such security key or passkey on your account.', `credential ${credentialId} is not owned by ${user.id}`);
   }
 }

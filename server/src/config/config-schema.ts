@@ -245,6 +245,12 @@ export const configKeys = {
     doc: 'Serve GET /metrics on this separate port (and only there), on HOST; still token-guarded when METRICS_TOKEN is set. Unset: /metrics is on PORT when METRICS_TOKEN is set, otherwise not served.',
     schema: port.optional(),
   },
+  auditRetentionDays: {
+    env: 'AUDIT_RETENTION_DAYS',
+    doc: 'How long audit events are kept (days): reads skip older ones, and on MongoDB a TTL index deletes them.',
+    default: '400',
+    schema: count(1).max(3650, 'must be at most 3650'),
+  },
   logLevel: { env: 'LOG_LEVEL', doc: 'pino log level (fatal, error, warn, info, debug, trace, silent).', default: 'info', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be a pino level' }) },
 } satisfies Record<string, ConfigKey<unknown>>;
 

@@ -105,6 +105,9 @@ export function openApiDocument(config: Config) {
       },
       '/session/logout': { post: op('Sign out', 'Ends the session and clears the cookie.') },
       '/session/logout-others': { post: account('Sign out everywhere else', 'Ends every other session of the signed-in user; `{ ended: N }`.') },
+      '/account/activity': {
+        get: account('My recent activity', 'The signed-in user\'s own audit events, newest first: `{ events: [{ id, type, at, outcome, code?, credentialId?, ip?, userAgent? }], next? }`. Query: `limit` (1-100, default 20), `before` (the previous page\'s `next`), `type` (e.g. `authentication.failed`), `from` / `to` (ISO 8601, [from, to)). Events older than AUDIT_RETENTION_DAYS are gone.'),
+      },
       '/token': {
         post: account(
           'Exchange this sign-in for a JWT',

@@ -59,3 +59,19 @@ export const tokenReferenceRequest = z
     client_secret: z.string().max(1024).optional(),
   })
   .refine((b) => b.token !== undefined || b.jti !== undefined, 'needs token or jti');
+
+/**
+ * GET /account/activity query: `limit` 1-100 (default 20), `before` the `next` cursor of the
+ * previous page (`<epoch ms>.<event id>`), `type` one event type, `from`/`to` ISO 8601 times.
+ */
+export const activityQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  before: z
+    .string()
+    .regex(/^\d{1,15}\.[A-Za-z0-9_-]{1,64}$/, 'must be the `next` cursor of a previous page')
+    .transform((c) => ({ at: new Date(Number(c.slice(0, c.indexOf('.')))), id: c.slice(c.indexOf('.') + 1) }))
+    .optional(),
+  type: z.string().regex(/^[a-z_]{1,40}\.[a-z_]{1,40}$/, 'must be an event type such as authentication.failed').optional(),
+  from: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
+  to: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
+}).strict();

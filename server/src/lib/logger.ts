@@ -3,8 +3,12 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
-/** Fields every log line written inside `withLogContext` carries (e.g. `reqId`). */
-export type LogContext = Readonly<Record<string, string>>;
+/**
+ * What is known of the request being handled: `reqId`, which every log line written inside
+ * `withLogContext` carries, and the client's `ip` and `userAgent`, which only the audit trail
+ * records (not every log line).
+ */
+export type LogContext = Readonly<{ reqId: string; ip?: string; userAgent?: string }>;
 
 const logContext = new AsyncLocalStorage<LogContext>();
 
@@ -64,7 +68,10 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     level,
     base: { service: 'keygate' },
     // A fresh object each line: pino merges the line's fields INTO what mixin returns.
-    mixin: () => ({ ...logContext.getStore() }),
+    mixin: () => {
+      const reqId = logContext.getStore()?.reqId;
+      return reqId === undefined ? {} : { reqId };
+    },
     redact: {
       paths: REDACT_PATHS,
       censor: (value: unknown, path: string[]) => (path[path.length - 1] === 'detail' ? scrubDetail(value) : '[Redacted]'),

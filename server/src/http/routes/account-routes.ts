@@ -6,7 +6,8 @@ import { currentSession, signOut } from '../../sessions/session-service.js';
 import { credentialView } from '../credential-view.js';
 import { clearSessionCookie, sessionIdOf } from '../middleware/session-cookie.js';
 import { parseInput } from '../../lib/parse-input.js';
-import { renameCredentialRequest } from '../request-schemas.js';
+import { activityQuery, renameCredentialRequest } from '../request-schemas.js';
+import { activityCursor, activityView } from '../activity-view.js';
 import type { Session, User } from '../../storage/ports.js';
 import { loadFactorSet } from '../../factors/load-factor-set.js';
 import { nextSteps } from '../../policy/factor-rules.js';
@@ -15,7 +16,8 @@ import { pendingSignInView, sessionView, userView } from '../session-view.js';
 
 /**
  * Account API on the session cookie: `GET /session` (signed in or not), `GET /account/me`, `GET /account/credentials`,
- * `PATCH|DELETE /account/credentials/:id`, `POST /session/logout`, `POST /session/logout-others`.
+ * `PATCH|DELETE /account/credentials/:id`, `GET /account/activity` (the user's own audit trail,
+ * newest first, paged), `POST /session/logout`, `POST /session/logout-others`.
  */
 export function accountRoutes(deps: Deps): Router {
   const r = Router();
@@ -70,8 +72,20 @@ export function accountRoutes(deps: Deps): Router {
     res.json({ status: 'ok', errorMessage: '', ended });
   });
 
+  r.get('/account/activity', async (req, res) => {
+    const { user } = await signedIn(req);
+    const q = parseInput(activityQuery, req.query);
+    const events = await deps.store.audit.list({ userId: user.id, type: q.type, from: q.from, to: q.to, before: q.before, limit: q.limit + 1, now: deps.clock.now() });
+    const page = events.slice(0, q.limit);
+    const last = page[page.length - 1];
+    res.json({ status: 'ok', errorMessage: '', events: page.map(activityView), ...(events.length > q.limit && last ? { next: activityCursor(last) } : {}) });
+  });
+
   r.post('/session/logout', async (req, res) => {
-    await signOut(deps, sessionIdOf(req, deps.config));
+    const sessionId = sessionIdOf(req, deps.config);
+    const session = await currentSession(deps, sessionId);
+    if (session) await recordEvent(deps, { type: 'session.logout', outcome: 'success', userId: session.userId });
+    await signOut(deps, sessionId);
     clearSessionCookie(res, deps.config);
     res.json({ status: 'ok', errorMessage: '' });
   });
