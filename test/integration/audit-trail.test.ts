@@ -4,7 +4,11 @@
  * and truncated), kept for AUDIT_RETENTION_DAYS, and queryable by the user through
  * GET /account/activity (newest first, by type and time range, paged without gaps), on every store.
  */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { openMongoStore } from '../../server/src/storage/mongo/mongo-store.js';
 import type { Store } from '../../server/src/storage/ports.js';
 import { createHarness, register, signIn, type Harness } from '../helpers/harness.js';
 import { testStores } from '../helpers/test-stores.js';
@@ -139,4 +143,41 @@ describe.each(testStores().map((f) => [f.name, f] as const))('audit trail on the
     const [event] = await store.audit.list({ userId: reg.options.body.user.id, limit: 1 });
     expect(event).toMatchObject({ type: 'session.logout', outcome: 'success' });
   });
+});
+
+const mongoUri = process.env.KEYGATE_TEST_MONGODB_URI;
+(mongoUri ? describe : describe.skip)('npm run audit (operators) on MongoDB', () => {
+  it('lists a user\'s events by username, by type and time range, and pages with --before', async () => {
+    const dbName = `keygate_test_${randomBytes(6).toString('hex')}`;
+    const store = await openMongoStore({ uri: mongoUri!, dbName, serverSelectionTimeoutMS: 3000 });
+    try {
+      const h = createHarness(store);
+      h.clock.set(Date.now() - 60_000); // the script reads with the system clock
+      const agent = h.agent();
+      const auth = h.authenticator();
+      await register(agent, auth, { username: 'audited-ann' });
+      for (let i = 0; i < 3; i++) {
+        h.clock.advance(1000);
+        await signIn(agent, auth, { username: 'audited-ann' });
+      }
+      await register(h.agent(), h.authenticator(), { username: 'someone-else' });
+      const audit = async (...args: string[]) =>
+        (await promisify(execFile)('npm', ['run', '--silent', 'audit', '--', ...args], {
+          env: { ...process.env, NODE_ENV: 'test', MONGODB_URI: mongoUri!, MONGODB_DB: dbName, DATA_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`, HMAC_SECRET: 'audit-query-hmac-secret-audit-query-hmac', RP_ID: 'localhost', RP_ORIGINS: 'http://localhost:3000', LOG_LEVEL: 'silent' },
+          timeout: 20_000,
+        })).stdout.trim().split('\n');
+      const page1 = await audit('--user', 'Audited-Ann', '--limit', '2');
+      expect(page1).toHaveLength(3);
+      expect(page1.slice(0, 2).map((l) => JSON.parse(l).type)).toEqual(['authentication.succeeded', 'authentication.succeeded']);
+      expect(page1[2]).toMatch(/^next: \d+\.[A-Za-z0-9_-]+$/);
+      const page2 = await audit('--user', 'audited-ann', '--limit', '2', '--before', page1[2]!.slice('next: '.length));
+      expect(page2.map((l) => JSON.parse(l).type)).toEqual(['authentication.succeeded', 'registration.succeeded']);
+      const registrations = await audit('--type', 'registration.succeeded');
+      expect(registrations).toHaveLength(2);
+      const err = await audit('--from', 'yesterday').then(() => undefined, (e: { code: number; stderr: string }) => e);
+      expect([err?.code, err?.stderr]).toEqual([2, expect.stringContaining('--from must be an ISO 8601 time')]);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 });
