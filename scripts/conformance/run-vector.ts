@@ -13,7 +13,7 @@ import { addTrustAnchors } from '../../server/src/attestation/trust-anchors.js';
 import { verifyAuthentication } from '../../server/src/ceremonies/verify-authentication-response.js';
 import { verifyRegistration } from '../../server/src/ceremonies/verify-registration-response.js';
 import { KeygateError } from '../../server/src/errors/keygate-error.js';
-import { SUPPORTED_ALGORITHMS } from '../../server/src/policy/algorithms.js';
+import { algorithmsFor } from '../../server/src/policy/algorithms.js';
 import { withPinnedClock } from './pin-clock.js';
 import { runtimeLimitation } from './runtime-limits.js';
 import type { LoadedVector, Vector } from './vectors.js';
@@ -66,7 +66,7 @@ async function verify(v: Vector): Promise<Outcome> {
   if (v.kind === 'registration') {
     await verifyRegistration(v.response, {
       ...common,
-      supportedAlgorithms: SUPPORTED_ALGORITHMS,
+      supportedAlgorithms: algorithmsFor({ allowRs1: true }),
       safetyNetEnforceCts: v.attestationSafetyNetEnforceCTSCheck,
     });
   } else {

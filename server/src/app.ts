@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Deps } from './deps.js';
 import { errorMapper, notFound } from './http/error-mapper.js';
+import { warnOnUntrustedForwardedFor } from './http/middleware/forwarded-for-warning.js';
 import { ceremonyRateLimit } from './http/middleware/rate-limit.js';
 import { limitJsonDepth } from './http/middleware/limit-json-depth.js';
 import { requireJson } from './http/middleware/require-json.js';
@@ -39,6 +40,7 @@ export function buildApp(inputDeps: Deps, opts: { demoDir?: string | null } = {}
   // First: every later line and the reply carry the request id, and the timing covers it all.
   app.use(requestId(deps.random));
   app.use(accessLog(deps.logger));
+  if (config.trustProxy === 'false') app.use(warnOnUntrustedForwardedFor(deps.logger));
   app.use(httpMetrics(metrics));
   app.use(
     helmet({
@@ -91,7 +93,7 @@ export function buildApp(inputDeps: Deps, opts: { demoDir?: string | null } = {}
   if (demoDir && existsSync(demoDir)) app.use(express.static(demoDir, { index: 'index.html', fallthrough: true }));
 
   app.use(notFound);
-  app.use(errorMapper({ logger: deps.logger, exposeDetail: config.nodeEnv !== 'production' }));
+  app.use(errorMapper({ logger: deps.logger, exposeDetail: config.developerDetail }));
   return app;
 }
 

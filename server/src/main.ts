@@ -32,6 +32,9 @@ async function main(): Promise<void> {
     const lost = { SESSION_SECRET: 'sessions end', DATA_KEYS: 'TOTP secrets cannot be read', HMAC_SECRET: 'recovery codes stop working' }[name];
     logger.warn(`${name} is not set: generated a random one for this process; ${lost} when keygate restarts.`);
   }
+  if (config.nodeEnv !== 'production' && !config.developerDetail) {
+    logger.warn('NODE_ENV is not set but this looks like production (https origins or MONGODB_URI): replies carry no developer detail. Set NODE_ENV=production (or development to see detail).');
+  }
   // One registry for the app and the store wrapper, so store latency and errors are exported too.
   const metrics = createMetrics({ processMetrics: metricsServed(config) });
   const store = await openStore(config, logger, metrics);
@@ -58,7 +61,7 @@ async function main(): Promise<void> {
     logger.info({ port: config.port, rpId: config.rpId, origins: config.rpOrigins, store: store.kind }, `keygate listening on ${config.rpOrigins[0]}`);
   });
   if (config.metricsPort !== undefined) {
-    const metricsApp = buildMetricsApp({ metrics, logger, random: secureRandom, token: config.metricsToken, exposeDetail: config.nodeEnv !== 'production' });
+    const metricsApp = buildMetricsApp({ metrics, logger, random: secureRandom, token: config.metricsToken, exposeDetail: config.developerDetail });
     listen(metricsApp, config.metricsPort, 'metrics', () => {
       logger.info({ port: config.metricsPort, bearerRequired: config.metricsToken !== undefined }, 'metrics listening on /metrics');
     });

@@ -64,7 +64,8 @@ describe.each(testStores().map((f) => [f.name, f] as const))('registration on th
       .send({ username: 'Alice', displayName: 'A', attestation: 'direct', authenticatorSelection: { authenticatorAttachment: 'platform', residentKey: 'required', userVerification: 'required' } });
     expect(res.status).toBe(200);
     const algs = res.body.pubKeyCredParams.map((p: { alg: number }) => p.alg);
-    for (const alg of [-7, -8, -257, -37, -35, -36, -65535]) expect(algs).toContain(alg);
+    for (const alg of [-7, -8, -257, -37, -35, -36]) expect(algs).toContain(alg);
+    expect(algs).not.toContain(-65535); // RS1 (SHA-1) only with ALLOW_RS1
     expect(res.body.attestation).toBe('direct');
     expect(res.body.authenticatorSelection).toEqual({ authenticatorAttachment: 'platform', residentKey: 'required', requireResidentKey: true, userVerification: 'required' });
     expect(res.body.rp).toEqual({ name: 'keygate', id: 'localhost' });
@@ -262,6 +263,25 @@ describe.each(testStores().map((f) => [f.name, f] as const))('registration on th
     const longest = await register(h.agent(), h.authenticator(), { credential: { credentialId: idOf(1023) } });
     expect(longest.result.status).toBe(200);
     expect((await store.credentials.findById(idOf(1023)))!.id).toBe(idOf(1023));
+  });
+
+  it('RS1 (SHA-1) is neither offered nor accepted unless ALLOW_RS1=true (legacy Windows Hello TPMs)', async () => {
+    // An RS256 key whose COSE alg says RS1 (-257 = 39 0100 becomes -65535 = 39 fffe); `none`
+    // attestation signs nothing with it, so only the alg check decides.
+    const rs1 = (bytes: Uint8Array) => {
+      const hex = Buffer.from(bytes).toString('hex');
+      expect(hex).toContain('a4010303390100');
+      return new Uint8Array(Buffer.from(hex.replace('a4010303390100', 'a401030339fffe'), 'hex'));
+    };
+    await setup();
+    const refused = await register(h.agent(), h.authenticator(), { credential: { alg: -257, overrides: { authData: rs1 } } });
+    expect(refused.result.body.code).toBe('unsupported_algorithm');
+    expect(await userCount()).toBe(0);
+
+    h = createHarness(store, { env: { ALLOW_RS1: 'true' } });
+    const accepted = await register(h.agent(), h.authenticator(), { credential: { alg: -257, overrides: { authData: rs1 } } });
+    expect(accepted.options.body.pubKeyCredParams.at(-1)).toEqual({ type: 'public-key', alg: -65535 });
+    expect(accepted.result.status).toBe(200);
   });
 
   it('refuses a key algorithm keygate did not offer (unsupported_algorithm)', async () => {

@@ -139,6 +139,7 @@ describe('loadConfig overrides', () => {
     ['metricsToken', { METRICS_TOKEN: SECRET }, SECRET],
     ['metricsPort', { METRICS_PORT: '9464' }, 9464],
     ['auditRetentionDays', { AUDIT_RETENTION_DAYS: '30' }, 30],
+    ['allowRs1', { ALLOW_RS1: 'true' }, true],
   ];
 
   it.each(overrides)('%s can be overridden', (key, env, expected) => {
@@ -164,8 +165,30 @@ describe('loadConfig overrides', () => {
     expect(c.hmacSecret.length).toBeGreaterThanOrEqual(32);
   });
 
+  it('developer detail: outside production, but not when NODE_ENV is unset and origins are https or MONGODB_URI is set', () => {
+    const base = { RP_ID: 'example.com', RP_ORIGINS: 'http://localhost.example.com:3000' };
+    const https = { RP_ID: 'example.com', RP_ORIGINS: 'https://login.example.com' };
+    const mongo = { ...base, MONGODB_URI: 'mongodb://db.internal:27017', DATA_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`, HMAC_SECRET: 'h'.repeat(40) };
+    expect(loadConfig(base).developerDetail).toBe(true);
+    expect(loadConfig(https).developerDetail).toBe(false);
+    expect(loadConfig(mongo).developerDetail).toBe(false);
+    expect(loadConfig({ ...mongo, NODE_ENV: '' }).developerDetail).toBe(false);
+    expect(loadConfig({ ...https, NODE_ENV: 'development' }).developerDetail).toBe(true);
+    expect(loadConfig({ ...mongo, NODE_ENV: 'test' }).developerDetail).toBe(true);
+    expect(loadConfig({ ...PRODUCTION }).developerDetail).toBe(false);
+  });
+
   it('accepts proxy address lists in TRUST_PROXY', () => {
     expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::1' }).trustProxy).toBe('loopback, 10.0.0.0/8,fd00::1');
+    for (const ok of ['172.16.0.0/12', '192.168.1.10', '100.64.0.0/10', '169.254.1.1/32', '10.1.2.0/24,uniquelocal,linklocal', '::1', 'fe80::/10', 'fd12:3456::/48']) {
+      expect(loadConfig({ TRUST_PROXY: ok }).trustProxy).toBe(ok);
+    }
+  });
+
+  it.each([
+    ['0.0.0.0/1,128.0.0.0/1'], ['0.0.0.0/0'], ['8.8.8.8'], ['10.0.0.0/7'], ['172.0.0.0/8'], ['192.168.0.0/15'], ['::/0'], ['2001:db8::/32'], ['fc00::/6'], ['10.0.0.1,1.1.1.1'],
+  ])('refuses the public or too broad TRUST_PROXY %s, naming the entry', (value) => {
+    expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/^TRUST_PROXY refuses .* is a public or too broad range/);
   });
 
   it('accepts RP_ORIGINS on a subdomain of RP_ID', () => {

@@ -9,7 +9,7 @@ import type { Session, StoredCredential } from '../storage/ports.js';
 import { registrationResponse } from './response-schemas.js';
 import { recordEvent } from '../audit/record-event.js';
 import { ConflictError, KeygateError, NotFoundError, UnauthorizedError } from '../errors/keygate-error.js';
-import { SUPPORTED_ALGORITHMS } from '../policy/algorithms.js';
+import { algorithmsFor } from '../policy/algorithms.js';
 import { credentialKind, credentialKindLabel } from '../policy/credential-kind.js';
 import type { Deps } from '../deps.js';
 import { takeCeremony } from './pending-ceremony.js';
@@ -57,7 +57,7 @@ export async function finishRegistration(
       origins: deps.config.rpOrigins,
       rpId: deps.config.rpId,
       requireUserVerification: ceremony.userVerification === 'required',
-      supportedAlgorithms: SUPPORTED_ALGORITHMS,
+      supportedAlgorithms: algorithmsFor(deps.config),
     });
     // §7.1 step 22: the credential id must not be registered yet, for any user.
     if (await deps.store.credentials.findById(verified.credentialId)) {

@@ -2,7 +2,7 @@ import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/ser
 import { ConflictError } from '../errors/keygate-error.js';
 import { randomId } from '../lib/random.js';
 import { openCeremony } from './pending-ceremony.js';
-import { SUPPORTED_ALGORITHMS } from '../policy/algorithms.js';
+import { algorithmsFor } from '../policy/algorithms.js';
 import { allowedExtensions } from '../policy/client-extensions.js';
 import { normalizeDisplayName, normalizeUsername } from '../policy/username.js';
 import { requireStepUp } from '../policy/step-up.js';
@@ -79,7 +79,7 @@ export async function startRegistration(
     rp: { name: deps.config.rpName, id: deps.config.rpId },
     user: { id: userId, name: username, displayName: existing?.displayName ?? displayName },
     challenge,
-    pubKeyCredParams: SUPPORTED_ALGORITHMS.map((alg) => ({ type: 'public-key', alg })),
+    pubKeyCredParams: algorithmsFor(deps.config).map((alg) => ({ type: 'public-key', alg })),
     timeout,
     // §5.4.3 excludeCredentials: the authenticator refuses to create a second credential for this user.
     excludeCredentials: existingCredentials.map((c) => ({ id: c.id, type: 'public-key', transports: c.transports as never })),

@@ -1,15 +1,51 @@
+import { BlockList, isIP } from 'node:net';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
-/** TRUST_PROXY: `false`, 1-10 hops, or a list proxy-addr (what Express uses) can compile. */
-function validTrustProxy(v: string): boolean {
-  if (v === 'false') return true;
-  if (/^\d+$/.test(v)) return Number(v) >= 1 && Number(v) <= 10;
+/**
+ * Where a trusted proxy may sit: loopback, private (RFC 1918), shared (RFC 6598, cloud load
+ * balancers), link-local and IPv6 unique-local/link-local ranges. A TRUST_PROXY entry must lie
+ * inside one of them (a range no broader than its block), so that no public address, and no
+ * catch-all such as `0.0.0.0/1,128.0.0.0/1`, can set X-Forwarded-For.
+ */
+const PROXY_BLOCKS: readonly [net: string, prefix: number, family: 'ipv4' | 'ipv6'][] = [
+  ['127.0.0.0', 8, 'ipv4'], ['10.0.0.0', 8, 'ipv4'], ['172.16.0.0', 12, 'ipv4'], ['192.168.0.0', 16, 'ipv4'],
+  ['100.64.0.0', 10, 'ipv4'], ['169.254.0.0', 16, 'ipv4'],
+  ['::1', 128, 'ipv6'], ['fc00::', 7, 'ipv6'], ['fe80::', 10, 'ipv6'],
+];
+
+/** Why a TRUST_PROXY list entry is refused, or undefined when it is a private address or range. */
+export function untrustworthyProxy(entry: string): string | undefined {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return undefined;
+  const [addr, bits, ...rest] = entry.split('/');
+  const family = isIP(addr ?? '');
+  if (rest.length > 0 || family === 0) return `${entry} is not an address, a CIDR range or loopback/linklocal/uniquelocal`;
+  const max = family === 4 ? 32 : 128;
+  const prefix = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
+  if (!(prefix >= 0 && prefix <= max)) return `${entry} has an invalid prefix length`;
+  const inside = PROXY_BLOCKS.some(([net, p, f]) => {
+    if (f !== (family === 4 ? 'ipv4' : 'ipv6') || prefix < p) return false;
+    const block = new BlockList();
+    block.addSubnet(net, p, f);
+    return block.check(addr!, f);
+  });
+  return inside ? undefined : `${entry} is a public or too broad range (proxies are trusted only on loopback, private, shared, link-local or unique-local addresses)`;
+}
+
+/** TRUST_PROXY: `false`, 1-10 hops, or a list of private proxy addresses/ranges (what proxy-addr compiles). */
+function trustProxyProblem(v: string): string | undefined {
+  if (v === 'false') return undefined;
+  if (/^\d+$/.test(v)) return Number(v) >= 1 && Number(v) <= 10 ? undefined : 'must be a hop count from 1 to 10';
+  const entries = v.split(',').map((e) => e.trim());
+  for (const e of entries) {
+    const why = untrustworthyProxy(e);
+    if (why) return `refuses ${why}`;
+  }
   try {
-    proxyaddr.compile(v.split(',').map((s) => s.trim()));
-    return true;
-  } catch {
-    return false;
+    proxyaddr.compile(entries);
+    return undefined;
+  } catch (err) {
+    return `cannot be compiled: ${(err as Error).message}`;
   }
 }
 
@@ -68,7 +104,7 @@ const origin = z
 export const configKeys = {
   nodeEnv: {
     env: 'NODE_ENV',
-    doc: '`production` refuses the memory store, requires SESSION_SECRET and hides developer error detail.',
+    doc: '`production` refuses the memory store, requires SESSION_SECRET and hides developer error detail. Unset with https origins or MONGODB_URI: detail is hidden as in production (set `development` or `test` to see it).',
     default: 'development',
     schema: z.enum(['development', 'production', 'test'], { message: 'must be development, production or test' }),
   },
@@ -230,9 +266,15 @@ export const configKeys = {
   bodyLimit: { env: 'BODY_LIMIT', doc: 'Largest accepted JSON body (bytes, or a size such as 64kb).', default: '64kb', schema: z.string().regex(/^\d+(b|kb|mb)?$/i, 'must be a size such as 65536 or 64kb') },
   trustProxy: {
     env: 'TRUST_PROXY',
-    doc: 'Which proxies may set X-Forwarded-For: `false` (none), a hop count such as `1`, or a comma-separated list of proxy addresses/CIDRs (or loopback, linklocal, uniquelocal). Decides the client IP used by the rate limit and the audit log.',
+    doc: 'Which proxies may set X-Forwarded-For: `false` (none), a hop count such as `1`, or a comma-separated list of proxy addresses/CIDRs (or loopback, linklocal, uniquelocal), each on a loopback, private (10/8, 172.16/12, 192.168/16), shared (100.64/10), link-local or unique-local address: public or broader ranges are refused. Decides the client IP used by the rate limit, lockouts and the audit log; with `false`, X-Forwarded-For is ignored (and logged once).',
     default: 'false',
-    schema: z.string().refine(validTrustProxy, "must be false, a hop count from 1 to 10, or proxy addresses/CIDRs (not 'true': that would let any client choose its own IP)"),
+    schema: z.string().superRefine((v, ctx) => {
+      if (v === 'true') ctx.addIssue({ code: 'custom', message: "must be false, a hop count from 1 to 10, or proxy addresses/CIDRs (not 'true': that would let any client choose its own IP)" });
+      else {
+        const why = trustProxyProblem(v);
+        if (why) ctx.addIssue({ code: 'custom', message: why });
+      }
+    }),
   },
   metricsToken: {
     env: 'METRICS_TOKEN',
@@ -244,6 +286,12 @@ export const configKeys = {
     env: 'METRICS_PORT',
     doc: 'Serve GET /metrics on this separate port (and only there), on HOST; still token-guarded when METRICS_TOKEN is set. Unset: /metrics is on PORT when METRICS_TOKEN is set, otherwise not served.',
     schema: port.optional(),
+  },
+  allowRs1: {
+    env: 'ALLOW_RS1',
+    doc: 'Offer and accept RS1 (RSA with SHA-1, COSE -65535) for new credentials: only legacy Windows Hello TPMs need it. Keys registered with it keep working either way.',
+    default: 'false',
+    schema: bool,
   },
   auditRetentionDays: {
     env: 'AUDIT_RETENTION_DAYS',
@@ -276,4 +324,10 @@ export type Config = { readonly [K in Exclude<keyof Keys, 'sessionSecret' | 'dat
   readonly sessionSecretGenerated: boolean;
   /** true when every RP origin is https: cookies are Secure and `__Host-`, HSTS is sent. */
   readonly httpsOnly: boolean;
+  /**
+   * Whether replies carry developer `detail` (errors) and `debug` (ceremonies): outside
+   * production, and, when NODE_ENV is not set at all, only if nothing looks like production
+   * (no https-only origins, no MONGODB_URI).
+   */
+  readonly developerDetail: boolean;
 };

@@ -23,7 +23,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
     out[name] = parsed.data;
   }
-  const config = out as Omit<Config, 'sessionSecretGenerated' | 'httpsOnly' | 'generatedSecrets' | 'dataKeys' | 'hmacSecret' | 'sessionSecret'> & {
+  const config = out as Omit<Config, 'sessionSecretGenerated' | 'httpsOnly' | 'developerDetail' | 'generatedSecrets' | 'dataKeys' | 'hmacSecret' | 'sessionSecret'> & {
     sessionSecret?: string;
     dataKeys?: DataKey[];
     hmacSecret?: string;
@@ -71,6 +71,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.metricsPort !== undefined && config.metricsPort === config.port) {
     throw new TypeError(`METRICS_PORT must differ from PORT (got ${config.metricsPort} for both)`);
   }
+  const httpsOnly = config.rpOrigins.every((o) => o.startsWith('https:'));
+  // A deployment that looks like production (https origins or MongoDB) but does not say
+  // NODE_ENV gets production's replies: no developer `detail` or `debug` unless NODE_ENV
+  // explicitly says development or test.
+  const nodeEnvGiven = env.NODE_ENV !== undefined && env.NODE_ENV !== '';
+  const developerDetail = config.nodeEnv !== 'production' && (nodeEnvGiven || !(httpsOnly || config.mongodbUri));
   const sessionSecretGenerated = !config.sessionSecret;
   const generatedSecrets = [
     ...(config.sessionSecret ? [] : ['SESSION_SECRET']),
@@ -86,6 +92,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     hmacSecret: config.hmacSecret ?? randomBytes(32).toString('base64url'),
     generatedSecrets: Object.freeze(generatedSecrets),
     sessionSecretGenerated,
-    httpsOnly: config.rpOrigins.every((o) => o.startsWith('https:')),
+    httpsOnly,
+    developerDetail,
   });
 }

@@ -33,7 +33,7 @@ export function fido2Routes(deps: Deps): Router {
     const signedIn = await currentSession(deps, sessionId);
     const result = await finishRegistration(deps, { sessionId, session: signedIn, ip: req.ip }, req.body);
     if (result.session) setSessionCookie(res, deps.config, result.session.id, result.session);
-    res.json({ ...OK, ...describeRegistration(result, deps.config.nodeEnv !== 'production') });
+    res.json({ ...OK, ...describeRegistration(result, deps.config.developerDetail) });
   });
 
   r.post('/assertion/options', async (req, res) => {
@@ -46,7 +46,7 @@ export function fido2Routes(deps: Deps): Router {
   r.post('/assertion/result', async (req, res) => {
     const result = await finishAuthentication(deps, { sessionId: sessionIdOf(req, deps.config), ip: req.ip }, req.body);
     setSessionCookie(res, deps.config, result.session.id, result.session);
-    res.json({ ...OK, ...describeAuthentication(result, deps.config.nodeEnv !== 'production') });
+    res.json({ ...OK, ...describeAuthentication(result, deps.config.developerDetail) });
   });
 
   return r;
