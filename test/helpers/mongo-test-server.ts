@@ -7,6 +7,7 @@
  *     `uri` is `mongodb://127.0.0.1:<port>`; each call gets a fresh, empty server.
  *     `pause()` SIGKILLs the server (the port refuses connections at once; ALL DATA IS LOST),
  *     `resume()` starts a new empty server on the SAME port. `stop()` ends it for good.
+ *     `freeze()` / `thaw()` SIGSTOP / SIGCONT it: a hung server that keeps its connections and data.
  *     The child also exits by itself when this process dies (it watches its stdin).
  *  3. otherwise -> `{ skipped: '<one-line reason>' }` (see `mongoSkipReason()`).
  */
@@ -20,6 +21,10 @@ export interface MongoTestServer {
   stop(): Promise<void>;
   pause(): Promise<void>;
   resume(): Promise<void>;
+  /** SIGSTOPs the server: connections stay open but nothing answers (a hung server); data kept. */
+  freeze(): void;
+  /** SIGCONTs a frozen server. */
+  thaw(): void;
 }
 
 const DIR = fileURLToPath(new URL('../../scripts/mongo-test-server/', import.meta.url));
@@ -97,7 +102,10 @@ export async function startMongoTestServer(): Promise<MongoTestServer | { skippe
     const unsupported = async () => {
       throw new Error('pause()/resume() not supported with external MONGODB_URI');
     };
-    return { uri: external, stop: async () => {}, pause: unsupported, resume: unsupported };
+    const no = () => {
+      throw new Error('freeze()/thaw() not supported with external MONGODB_URI');
+    };
+    return { uri: external, stop: async () => {}, pause: unsupported, resume: unsupported, freeze: no, thaw: no };
   }
   const reason = mongoSkipReason();
   if (reason) return { skipped: reason };
@@ -124,6 +132,12 @@ export async function startMongoTestServer(): Promise<MongoTestServer | { skippe
     async resume() {
       if (current) return;
       current = (await launch(port)).child;
+    },
+    freeze() {
+      current?.kill('SIGSTOP');
+    },
+    thaw() {
+      current?.kill('SIGCONT');
     },
   };
 }

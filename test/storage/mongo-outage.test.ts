@@ -39,7 +39,7 @@ suite('MongoDB outage', () => {
       throw new Error(`REQUIRE_MONGO=1 but the MongoDB outage suite cannot run: ${started.skipped}`);
     }
     server = started;
-    store = await openMongoStore({ uri: server.uri, dbName: 'keygate_outage', serverSelectionTimeoutMS: 1000 });
+    store = await openMongoStore({ uri: server.uri, dbName: 'keygate_outage', serverSelectionTimeoutMS: 1000, operationTimeoutMS: 1000 });
     h = createHarness(store);
   }, 30_000);
 
@@ -50,6 +50,28 @@ suite('MongoDB outage', () => {
   });
 
   const options = () => h.agent().post('/attestation/options').send({ username: 'alice' });
+
+  it('a hung MongoDB (connections open, no answer) is bounded: 503 store_unavailable within the timeout, then recovery', async () => {
+    expect((await options()).status).toBe(200);
+    server!.freeze();
+    try {
+      const t0 = Date.now();
+      const [hung, write, ready] = await Promise.all([options(), h.agent().post('/assertion/options').send({}), h.agent().get('/readyz')]);
+      const took = Date.now() - t0;
+      for (const r of [hung, write, ready]) expect([r.status, r.body.code]).toEqual([503, 'store_unavailable']);
+      expect(took).toBeLessThan(8_000); // bounded (operationTimeoutMS 1000 per phase), not hanging for ever
+    } finally {
+      server!.thaw();
+    }
+    let after = await options();
+    for (let i = 0; i < 20 && after.status !== 200; i++) {
+      expect(after.status).toBe(503);
+      await sleep(250);
+      after = await options();
+    }
+    expect(after.status).toBe(200);
+    expect(unhandled).toEqual([]);
+  }, 30_000);
 
   it('answers 503 store_unavailable with Retry-After while MongoDB is down, and recovers after', async () => {
     const started = Date.now();

@@ -140,6 +140,7 @@ describe('loadConfig overrides', () => {
     ['metricsPort', { METRICS_PORT: '9464' }, 9464],
     ['auditRetentionDays', { AUDIT_RETENTION_DAYS: '30' }, 30],
     ['allowRs1', { ALLOW_RS1: 'true' }, true],
+    ['mongodbTimeoutMs', { MONGODB_TIMEOUT_MS: '1500' }, 1500],
   ];
 
   it.each(overrides)('%s can be overridden', (key, env, expected) => {

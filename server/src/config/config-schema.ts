@@ -139,6 +139,12 @@ export const configKeys = {
     doc: 'MongoDB connection string. Unset: the embedded memory store (data lost on restart; refused in production).',
     schema: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
   },
+  mongodbTimeoutMs: {
+    env: 'MONGODB_TIMEOUT_MS',
+    doc: 'Bound (ms) on each phase of every MongoDB operation: server selection, connect, pool wait, the reply, the write concern. Past it a request answers 503 store_unavailable instead of hanging.',
+    default: '5000',
+    schema: count(100).max(60_000, 'must be at most 60000'),
+  },
   mongodbDb: { env: 'MONGODB_DB', doc: 'MongoDB database name.', default: 'keygate', schema: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1-63 letters, digits, _ or -') },
   sessionSecret: {
     env: 'SESSION_SECRET',

@@ -19,7 +19,7 @@ export async function openStore(config: Config, logger: Logger, metrics?: Metric
 
 async function openAdapter(config: Config, logger: Logger): Promise<Store> {
   if (config.mongodbUri) {
-    const store = await openMongoStore({ uri: config.mongodbUri, dbName: config.mongodbDb });
+    const store = await openMongoStore({ uri: config.mongodbUri, dbName: config.mongodbDb, operationTimeoutMS: config.mongodbTimeoutMs });
     logger.info({ db: config.mongodbDb }, 'connected to MongoDB');
     return store;
   }

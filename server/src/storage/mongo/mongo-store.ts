@@ -18,7 +18,11 @@ export interface MongoStoreOptions {
   dbName: string;
   /** How long an operation waits for a reachable server before failing with 503. */
   serverSelectionTimeoutMS?: number;
+  /** Bound of every operation's phases (connect, pool wait, reply, write concern); default 5000. */
+  operationTimeoutMS?: number;
 }
+
+export const DEFAULT_OPERATION_TIMEOUT_MS = 5000;
 
 /**
  * The production store on the official `mongodb` driver. Every invariant is a single
@@ -33,8 +37,16 @@ export interface MongoStoreOptions {
  * The client is created without `serverApi` (wire-compatible test servers lack it).
  */
 export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
+  // Every operation is bounded in time: finding a server, connecting, waiting for a pooled
+  // connection, waiting for a reply on an open socket, and waiting for the write concern.
+  // (The driver's `timeoutMS` is ignored in 7.x.) Past any of them: 503 store_unavailable.
+  const t = opts.operationTimeoutMS ?? DEFAULT_OPERATION_TIMEOUT_MS;
   const client = new MongoClient(opts.uri, {
-    serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 5000,
+    serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? t,
+    connectTimeoutMS: t,
+    socketTimeoutMS: t,
+    waitQueueTimeoutMS: t,
+    writeConcern: { wtimeoutMS: t },
     appName: 'keygate',
     ignoreUndefined: true, // absent optional fields stay absent (the default would store them as null)
   });
