@@ -60,6 +60,18 @@ async function call<T extends Reply>(method: Method, path: string, body?: unknow
 
 type SessionReply = Reply & { signedIn: boolean; user?: Me['user']; session?: SessionView; pendingSignIn?: PendingSignIn; passwordLogin?: boolean; tokenAudiences?: unknown };
 
+/** One event of GET /account/activity. */
+export interface ActivityEvent {
+  id: string;
+  type: string;
+  at: string;
+  outcome: 'success' | 'failure';
+  code?: string;
+  credentialId?: string;
+  ip?: string;
+  userAgent?: string;
+}
+
 export const api = {
   registrationOptions: (req: RegistrationRequest) => call<RegistrationOptions>('POST', '/attestation/options', req),
   registrationResult: (response: RegistrationResponseJSON) => call<RegistrationReply>('POST', '/attestation/result', response),
@@ -76,6 +88,9 @@ export const api = {
   renameCredential: (id: string, name: string) => call<Reply>('PATCH', `/account/credentials/${encodeURIComponent(id)}`, { name }),
   removeCredential: (id: string) => call<Reply>('DELETE', `/account/credentials/${encodeURIComponent(id)}`),
   logout: () => call<Reply>('POST', '/session/logout', {}),
+  /** The signed-in user's own audit trail, newest first; pass `next` back as `before` for older events. */
+  activity: (q: { limit?: number; before?: string }) =>
+    call<Reply & { events: ActivityEvent[]; next?: string }>('GET', `/account/activity?${new URLSearchParams(Object.entries(q).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]))}`),
   /** Ends every other session of the signed-in user; `ended` says how many. */
   logoutOthers: () => call<Reply & { ended: number }>('POST', '/session/logout-others', {}),
 

@@ -230,6 +230,13 @@ describeE2E('keygate demo in Chromium with virtual authenticators', () => {
       await other.page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
       await t.page.reload();
       await t.page.getByRole('heading', { name: 'Account security' }).waitFor();
+      // Recent activity tells the story, newest first: sign-out elsewhere, the other browser's sign-in, the registration.
+      await t.page.locator('[data-testid="activity-list"][data-loaded]').waitFor({ state: 'attached' });
+      const types = await t.page.getByTestId('activity-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-type')));
+      expect(types).toEqual(['session.logout_others', 'authentication.succeeded', 'registration.succeeded']);
+      await expect(t.page.getByTestId('activity-item').first().textContent()).resolves.toContain('Signed out everywhere else');
+      await t.page.getByRole('heading', { name: 'Recent activity' }).scrollIntoViewIfNeeded();
+      await t.shot('recent activity');
       expect(await ui.outcomeOf(t.page, () => t.page.getByTestId('logout-others').click())).toEqual({ kind: 'success', text: 'You were not signed in anywhere else.' });
       expect(other.problems).toEqual([]);
     } finally {

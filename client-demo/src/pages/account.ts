@@ -5,7 +5,8 @@
  * (credential-card.ts) and "Add another", which runs a registration for the signed-in
  * username (keygate adds the credential to this account; excludeCredentials stop a key
  * from being registered twice), and, when keygate issues tokens, "Tokens for integrators"
- * (token-section.ts), and "Sign out everywhere else" (sessions-section.ts). Not signed in (401) sends the user to Sign in. Changes
+ * (token-section.ts), "Sign out everywhere else" (sessions-section.ts) and the user's recent
+ * activity (activity-section.ts). Not signed in (401) sends the user to Sign in. Changes
  * are sensitive: after `step_up_required` the user confirms it is them and the change is
  * retried (withStepUp).
  */
@@ -21,6 +22,7 @@ import { authenticatorChoice } from './authenticator-choice.js';
 import { credentialCard } from './credential-card.js';
 import { recoveryNotice } from './recovery-notice.js';
 import { signInMethods } from './sign-in-methods.js';
+import { activitySection } from './activity-section.js';
 import { sessionsSection } from './sessions-section.js';
 import { tokenSection } from './token-section.js';
 
@@ -40,6 +42,7 @@ export function renderAccount(ctx: AppContext): Page {
   };
   const notice = me.session.recovery || ctx.recoveryNotice ? recoveryNotice(ctx.recoveryNotice?.remaining, () => addForm.querySelector<HTMLInputElement>('input')?.focus()) : undefined;
   const methods = signInMethods({ username: me.user.username, passwordLogin: ctx.passwordLogin, loaded: (f) => notice?.remaining(f.recoveryCodes.remaining), signedOut });
+  const activity = activitySection({ signedOut });
   const tokens = tokenSection({ audiences: ctx.tokenAudiences, username: me.user.username, refreshSession: () => ctx.refreshSession(), signedOut });
   const s = me.session;
   const root = h('div', {},
@@ -62,6 +65,7 @@ export function renderAccount(ctx: AppContext): Page {
     ),
     tokens,
     sessionsSection({ signedOut }),
+    activity.element,
   );
 
   async function load(focusList: boolean): Promise<void> {
@@ -72,7 +76,7 @@ export function renderAccount(ctx: AppContext): Page {
         ? h('li', {}, 'No security keys or passkeys.')
         : credentials.map((c) => credentialCard(c, { current: c.id === currentId, username: me.user.username, onChanged: async () => {
             await ctx.refreshSession();
-            await Promise.all([load(true), methods.load(false)]);
+            await Promise.all([load(true), methods.load(false), activity.load()]);
           } })));
       list.dataset.loaded = String(Date.now());
       if (focusList) listTitle.focus();
@@ -102,5 +106,5 @@ export function renderAccount(ctx: AppContext): Page {
     });
   });
 
-  return { title: 'Account security', element: root, mounted: () => void Promise.all([load(false), methods.load(false)]) };
+  return { title: 'Account security', element: root, mounted: () => void Promise.all([load(false), methods.load(false), activity.load()]) };
 }
