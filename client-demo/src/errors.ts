@@ -2,8 +2,9 @@
  * Turns any failure of a ceremony or API call into words a person can act on.
  *
  * Contract of `explain(err, during)`:
- *  - keygate refusals (`ApiError`) show keygate's own `errorMessage` (already plain words),
- *    except `locked_out`/`rate_limited`, which always say how long to wait (from
+ *  - keygate refusals (`ApiError`) show keygate's own `errorMessage` (already plain words,
+ *    from the server's error catalogue), except the codes in `KEYGATE_WORDS`
+ *    (`locked_out`/`rate_limited`), which always say how long to wait (from
  *    `retryAfterSeconds` or the Retry-After header);
  *  - browser WebAuthn errors (DOMException names, or @simplewebauthn/browser's
  *    `WebAuthnError` with its `code`) map to fixed sentences below;
@@ -12,6 +13,7 @@
  *  - `code` is what the developer panel shows: keygate's code, the library's code, or the
  *    DOMException name.
  */
+import type { ErrorCode } from '../../server/src/errors/error-catalogue.js';
 import { ApiError } from './api.js';
 import { waitLabel } from './format.js';
 
@@ -61,9 +63,18 @@ export function explain(err: unknown): Explained {
   return { message: 'Something went wrong with your security key or passkey. Please try again, or use another one.', code, aborted: false };
 }
 
+/**
+ * keygate codes the demo words itself, given how long to wait. Keyed by the server's
+ * catalogue (a type-only import: a misspelt code does not compile), and checked against it
+ * by test/unit/error-catalogue.test.ts.
+ */
+export const KEYGATE_WORDS: Partial<Record<ErrorCode, (wait: string) => string>> = {
+  locked_out: (wait) => `Too many wrong attempts: signing in to this account is paused for your security. Try again in ${wait}.`,
+  rate_limited: (wait) => `Too many requests from this network. Try again in ${wait}.`,
+};
+
 function apiMessage(err: ApiError): string {
-  const wait = err.retryAfterSeconds === undefined ? 'a few minutes' : waitLabel(err.retryAfterSeconds);
-  if (err.code === 'locked_out') return `Too many wrong attempts: signing in to this account is paused for your security. Try again in ${wait}.`;
-  if (err.code === 'rate_limited') return `Too many requests from this network. Try again in ${wait}.`;
-  return err.message;
+  const words = KEYGATE_WORDS[err.code as ErrorCode];
+  if (!words) return err.message;
+  return words(err.retryAfterSeconds === undefined ? 'a few minutes' : waitLabel(err.retryAfterSeconds));
 }

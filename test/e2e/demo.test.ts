@@ -9,6 +9,7 @@ import type { Browser } from 'playwright-core';
 import { startKeygate, type RunningKeygate } from '../helpers/start-keygate.js';
 import * as cdp from '../helpers/webauthn-cdp.js';
 import { FixedClock } from '../../server/src/lib/clock.js';
+import { ERROR_CATALOGUE } from '../../server/src/errors/error-catalogue.js';
 import { buildDemo, describeE2E, launchBrowser, newTab, RESULTS_DIR, type Tab } from './support/browser.js';
 import * as ui from './support/demo-ui.js';
 
@@ -167,9 +168,9 @@ describeE2E('keygate demo in Chromium with virtual authenticators', () => {
     await cdp.removeCredential(t.cdp, pk, saved2!.credentialId);
     await cdp.addCredential(t.cdp, pk, saved1!);
     await ui.signOut(t.page);
-    await ui.waitForStatus(t.page, /not registered here/, 'error');
+    await ui.waitForStatus(t.page, /not registered for this sign-in/, 'error');
     const out = await ui.signInWithPasskey(t.page);
-    expect(out).toEqual({ kind: 'error', text: 'This security key or passkey is not registered here.' });
+    expect(out).toEqual({ kind: 'error', text: ERROR_CATALOGUE.unknown_credential.message });
     expect(await ui.devValue(t.page, 'dev-error-code')).toBe('unknown_credential');
     await t.shot('removed passkey refused');
   }, T);

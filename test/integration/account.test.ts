@@ -81,7 +81,7 @@ describe.each(testStores().map((f) => [f.name, f] as const))('account API on the
       const two = await register(agent, h.authenticator(), { username });
       const results = await Promise.all([one, two, one, two].map((c) => agent.delete(`/account/credentials/${c.credentialId}`)));
       expect(results.filter((r) => r.status === 200).length).toBeLessThanOrEqual(1);
-      for (const r of results.filter((x) => x.status !== 200)) expect(['account_busy', 'last_factor', 'unknown_credential']).toContain(r.body.code);
+      for (const r of results.filter((x) => x.status !== 200)) expect(['account_busy', 'last_factor', 'credential_not_found']).toContain(r.body.code);
       expect(await store.credentials.listByUser(one.options.body.user.id)).not.toHaveLength(0);
     }
   });
@@ -164,7 +164,7 @@ describe.each(testStores().map((f) => [f.name, f] as const))('account API on the
     await register(bob, h.authenticator(), { username: 'bob' });
     for (const res of [await alice.delete(`/account/credentials/${bobs.credentialId}`), await alice.patch(`/account/credentials/${bobs.credentialId}`).send({ name: 'mine now' })]) {
       expect(res.status).toBe(404);
-      expect(res.body.code).toBe('unknown_credential');
+      expect(res.body.code).toBe('credential_not_found');
     }
     expect((await store.credentials.findById(bobs.credentialId!))!.name).not.toBe('mine now');
   });

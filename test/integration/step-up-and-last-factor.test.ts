@@ -218,7 +218,7 @@ describe.each(testStores().map((f) => [f.name, f] as const))('step-up and last f
         agent.delete('/account/totp'),
       ]);
       expect(results.filter((r) => r.status === 200).length).toBeLessThanOrEqual(1);
-      for (const r of results.filter((x) => x.status !== 200)) expect(['account_busy', 'last_factor', 'unknown_credential', 'totp_not_enrolled']).toContain(r.body.code);
+      for (const r of results.filter((x) => x.status !== 200)) expect(['account_busy', 'last_factor', 'credential_not_found', 'totp_not_enrolled']).toContain(r.body.code);
       const keys = await store!.credentials.listByUser(userId);
       const totp = (await store!.totp.get(userId))?.active;
       expect(keys.length > 0 || totp !== undefined).toBe(true);

@@ -78,7 +78,7 @@ describe.each(testStores().map((f) => [f.name, f] as const))('TOTP on the %s sto
     expect(decodeURIComponent(uri.pathname)).toBe('/Acme Login:alice');
   });
 
-  it('confirming needs a started enrolment and the right code (invalid_code), and keeps the enrolment after a wrong one', async () => {
+  it('confirming needs a started enrolment and the right code (400 invalid_confirmation_code, never a 401 that would read as signed out), and keeps the enrolment after a wrong one', async () => {
     const h = await open();
     const agent = h.agent();
     await signUpRequest(agent, 'alice');
@@ -89,7 +89,7 @@ describe.each(testStores().map((f) => [f.name, f] as const))('TOTP on the %s sto
     const wrong = right === '000000' ? '000001' : '000000';
     for (const code of [wrong, '12345', '1234567', 'abcdef', '', `${right}0`]) {
       const res = await agent.post('/account/totp/confirm').send({ code });
-      expect([res.status, res.body.code]).toEqual([400, 'invalid_code']);
+      expect([res.status, res.body.code]).toEqual([400, 'invalid_confirmation_code']);
     }
     expect((await sessionOf(agent)).signedIn).toBe(false);
     const ok = await agent.post('/account/totp/confirm').send({ code: right });

@@ -7,7 +7,7 @@
  *
  * Contract: `start()` asks keygate for a new secret (through `guard`, the account page's
  * step-up) and shows it; `confirmed(reply)` runs after keygate accepted the code (during a
- * signup the reply says `signedIn: true`). Refusals (`invalid_code`, `no_pending_totp`,
+ * signup the reply says `signedIn: true`). Refusals (`invalid_confirmation_code`, `no_pending_totp`,
  * `step_up_required` the user cancelled) are shown in place.
  */
 import { api } from '../api.js';

@@ -12,7 +12,7 @@ export async function withAccountLock<T>(deps: Pick<Deps, 'store' | 'clock'>, us
   const lock = `account:${userId}`;
   const token = await deps.store.locks.acquire(lock, LOCK_TTL_MS, deps.clock.now());
   if (token === undefined) {
-    throw new ConflictError('account_busy', 'Another change to this account is in progress. Please try again.', `lock ${lock} is held`);
+    throw new ConflictError('account_busy', `lock ${lock} is held`);
   }
   try {
     return await fn();

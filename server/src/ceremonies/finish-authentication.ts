@@ -58,7 +58,7 @@ export async function finishAuthentication(
     const user = credential && (await deps.store.users.findById(credential.userId));
     const userHandle = response.response.userHandle;
     if (ceremony.userId === undefined && !userHandle) {
-      throw new VerificationError('user_handle_missing', 'This passkey did not say which account it belongs to.', 'usernameless sign-in needs response.userHandle');
+      throw new VerificationError('user_handle_missing', 'usernameless sign-in needs response.userHandle');
     }
     const notOwned = !credential || !user
       ? `credential id ${response.id} is unknown`
@@ -68,7 +68,7 @@ export async function finishAuthentication(
           ? `userHandle ${userHandle} is not the owner of credential ${credential.id}`
           : undefined;
     if (notOwned !== undefined || !credential || !user) {
-      throw new VerificationError('unknown_credential', 'This security key or passkey is not registered for this sign-in.', notOwned);
+      throw new VerificationError('unknown_credential', notOwned);
     }
     const verified = await verifySigned(deps, ctx, response, ceremony.challenge, ceremony.userVerification === 'required', credential, () => {
       auditUserId = credential.userId;
@@ -79,10 +79,10 @@ export async function finishAuthentication(
       backedUp: verified.backedUp,
     });
     if (!won && !(await deps.store.credentials.findById(credential.id))) {
-      throw new VerificationError('unknown_credential', 'This security key or passkey is not registered for this sign-in.', `credential ${credential.id} was removed during the sign-in`);
+      throw new VerificationError('unknown_credential', `credential ${credential.id} was removed during the sign-in`);
     }
     if (!won) {
-      throw new ConflictError('counter_conflict', 'This security key was used twice at once. Please try again.', `signature counter of ${credential.id} changed during verification`);
+      throw new ConflictError('counter_conflict', `signature counter of ${credential.id} changed during verification`);
     }
     const factor: ProvenFactor = { kind: 'webauthn', userVerified: verified.userVerified, hardwareBound: false };
     const session = ceremony.signInAttemptId
@@ -134,12 +134,12 @@ async function verifySigned(
   }
   onSigned();
   if (credential.disabled) {
-    throw new ForbiddenError('credential_disabled', 'This security key has been disabled. Use another one or contact your administrator.', `credential ${credential.id} is disabled`);
+    throw new ForbiddenError('credential_disabled', `credential ${credential.id} is disabled`);
   }
   // Once flagged, a credential stays blocked: otherwise a clone would simply retry until its
   // own counter passed the stored one. Only removing the credential (or an administrator) clears it.
   if (credential.possiblyCloned) {
-    throw new ForbiddenError('credential_possibly_cloned', 'This security key was blocked because it may have been copied. Use another key or contact your administrator.', `credential ${credential.id} is flagged possiblyCloned`);
+    throw new ForbiddenError('credential_possibly_cloned', `credential ${credential.id} is flagged possiblyCloned`);
   }
   if (afterSignature instanceof CounterRegressionError) {
     // §7.2 step 21: a valid signature with a counter that did not grow: possibly a cloned key.

@@ -61,22 +61,22 @@ export async function finishRegistration(
     });
     // §7.1 step 22: the credential id must not be registered yet, for any user.
     if (await deps.store.credentials.findById(verified.credentialId)) {
-      throw new ConflictError('credential_exists', 'This authenticator is already registered.', `credential id ${verified.credentialId} exists`);
+      throw new ConflictError('credential_exists', `credential id ${verified.credentialId} exists`);
     }
     if (!ceremony.newUser && !ceremony.signInAttemptId) {
       // Adding a key to an existing account needs the session to still be signed in as it,
       // with a fresh proof (checked again here: the challenge may outlive the step-up window).
       if (ctx.session?.userId !== userId) {
-        throw new UnauthorizedError('not_signed_in', 'Please sign in again to add a security key.', `session is no longer signed in as ${userId}`);
+        throw new UnauthorizedError('not_signed_in', `session is no longer signed in as ${userId}`, { variant: 'toAddKey' });
       }
       requireStepUp(ctx.session, (await loadFactorSet(deps, userId)).factors, 'add_factor', deps.clock.now(), deps.config.stepUpMaxAgeSeconds);
     }
     const enrolment = ceremony.signInAttemptId ? await takeSignInAttempt(deps, ctx.sessionId, ceremony.signInAttemptId) : undefined;
     if (enrolment && !(await stillEnrolling(deps, enrolment))) {
-      throw new UnauthorizedError('no_pending_sign_in', 'This account already has a second factor. Sign in with it.', `user ${userId} got a second factor while this enrolment was open`);
+      throw new UnauthorizedError('no_pending_sign_in', `user ${userId} got a second factor while this enrolment was open`, { variant: 'alreadyEnrolled' });
     }
     if (!ceremony.newUser && !(await deps.store.users.findById(userId))) {
-      throw new NotFoundError('unknown_user', 'This account no longer exists.', `user ${userId} was deleted during the ceremony`);
+      throw new NotFoundError('unknown_user', `user ${userId} was deleted during the ceremony`, { variant: 'deleted' });
     }
     const credential = toStoredCredential(deps, userId, response, verified);
     await deps.store.credentials.insert(credential);

@@ -39,7 +39,7 @@ export async function enrolTotp(deps: Deps, actor: AccountActor): Promise<{ otpa
 /**
  * POST /account/totp/confirm: the first valid code activates the pending enrolment, and that
  * code's step counts as used. `no_pending_totp` (409) without an unexpired enrolment (or
- * when another confirmation won the race); `invalid_code` (400) for a wrong code. Step-up
+ * when another confirmation won the race); `invalid_confirmation_code` (400) for a wrong code. Step-up
  * is checked again (the enrolment may outlive the window). A sign-up's enrolment session is
  * signed in by it (amr pwd + otp + mfa).
  */
@@ -48,16 +48,16 @@ export async function confirmTotp(deps: Deps, actor: AccountActor, code: string)
   const now = deps.clock.now();
   const pending = (await deps.store.totp.get(userId))?.pending;
   if (!pending || pending.expiresAt.getTime() <= now.getTime()) {
-    throw new ConflictError('no_pending_totp', 'Start adding the authenticator app again: the setup expired or was never started.', 'no unexpired pending TOTP enrolment');
+    throw new ConflictError('no_pending_totp', 'no unexpired pending TOTP enrolment');
   }
   const step = matchTotpStep(open(deps.config.dataKeys, pending.sealedSecret, aad(userId)), code.trim(), now);
-  if (step === undefined) throw new BadRequestError('invalid_code', 'That code is not right. Check the time on your phone and try the current code.', 'the code matches no time step within ±1 of now');
+  if (step === undefined) throw new BadRequestError('invalid_confirmation_code', 'the code matches no time step within ±1 of now');
   await stepUp(deps, actor, 'add_factor');
   if (actor.kind === 'enrolment' && (await loadFactorSet(deps, userId)).factors.anySecondFactor) {
-    throw new ConflictError('no_pending_totp', 'This account already has a second factor. Sign in with it.', 'another session confirmed a first factor meanwhile');
+    throw new ConflictError('no_pending_totp', 'another session confirmed a first factor meanwhile', { variant: 'alreadyEnrolled' });
   }
   if (!(await deps.store.totp.confirm(userId, pending.sealedSecret, step, now))) {
-    throw new ConflictError('no_pending_totp', 'Start adding the authenticator app again.', 'the pending enrolment changed or expired meanwhile');
+    throw new ConflictError('no_pending_totp', 'the pending enrolment changed or expired meanwhile');
   }
   await recordEvent(deps, { type: 'totp.enrolled', outcome: 'success', userId });
   if (actor.kind === 'enrolment') return { session: await completeSignInAttempt(deps, actor.attempt, { kind: 'totp' }) };
@@ -73,7 +73,7 @@ export async function removeTotp(deps: Deps, ctx: { session: Session; ip?: strin
   await withAccountLock(deps, userId, async () => {
     const { factors } = await loadFactorSet(deps, userId);
     requireStepUp(ctx.session, factors, 'remove_factor', deps.clock.now(), deps.config.stepUpMaxAgeSeconds);
-    if (!factors.totp) throw new NotFoundError('totp_not_enrolled', 'There is no authenticator app on this account.');
+    if (!factors.totp) throw new NotFoundError('totp_not_enrolled', `user ${userId} has no active TOTP`);
     await refuseLastFactor(deps, userId, { totp: true });
     await deps.store.totp.remove(userId);
   });

@@ -19,7 +19,7 @@ export interface PasswordLoginResult {
 /** 403 `password_login_disabled` unless PASSWORD_LOGIN=true. */
 export function requirePasswordLogin(deps: Pick<Deps, 'config'>): void {
   if (!deps.config.passwordLogin) {
-    throw new ForbiddenError('password_login_disabled', 'Passwords are not enabled here. Sign in with your security key or passkey.', 'PASSWORD_LOGIN is false');
+    throw new ForbiddenError('password_login_disabled', 'PASSWORD_LOGIN is false');
   }
 }
 
@@ -49,7 +49,7 @@ export async function loginWithPassword(
   if (!user || !record || !ok) {
     await attemptGuard.failed();
     await recordEvent(deps, { type: 'password.failed', outcome: 'failure', userId: user?.id, ip: ctx.ip, code: 'invalid_credentials', data: { username } });
-    throw new UnauthorizedError('invalid_credentials', 'Wrong username or password.', user && record ? 'password does not match' : `no password for username ${username}`);
+    throw new UnauthorizedError('invalid_credentials', user && record ? 'password does not match' : `no password for username ${username}`);
   }
   await attemptGuard.passed();
   const { factors } = await loadFactorSet(deps, user.id);

@@ -25,7 +25,7 @@ export async function signUpWithPassword(
   const username = normalizeUsername(input.username);
   const password = checkNewPassword(input.password, username);
   if (await deps.store.users.findByUsername(username)) {
-    throw new ConflictError('username_taken', 'That username is already registered. Sign in instead.', `username ${username} exists`);
+    throw new ConflictError('username_taken', `username ${username} exists`, { variant: 'signInInstead' });
   }
   const hash = await hashPassword(password);
   const user = { id: randomId(deps.random, 32), username, displayName: normalizeDisplayName(input.displayName, username), createdAt: deps.clock.now() };

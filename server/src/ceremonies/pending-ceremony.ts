@@ -49,10 +49,10 @@ export async function takeCeremony(
   if (!ceremony) {
     // Nothing to answer: a malformed body is told what is wrong with it first.
     validate(body);
-    throw new VerificationError('no_pending_ceremony', 'This request expired or was already used. Please start again.', `no unexpired ${kind} ceremony with this challenge for this session (none started, already consumed, or expired)`);
+    throw new VerificationError('no_pending_ceremony', `no unexpired ${kind} ceremony with this challenge for this session (none started, already consumed, or expired)`);
   }
   if (ceremony.kind !== kind) {
-    throw new VerificationError('ceremony_mismatch', 'This response does not match the request in progress. Please start again.', `that challenge was issued for ${ceremony.kind}, this endpoint finishes ${kind}`);
+    throw new VerificationError('ceremony_mismatch', `that challenge was issued for ${ceremony.kind}, this endpoint finishes ${kind}`);
   }
   return ceremony;
 }

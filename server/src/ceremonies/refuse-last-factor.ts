@@ -12,6 +12,6 @@ export async function refuseLastFactor(deps: Pick<Deps, 'store'>, userId: string
   const before = (await loadFactorSet(deps, userId)).factors;
   const after = (await loadFactorSet(deps, userId, what)).factors;
   if (!removalLeavesAWayIn(before, after)) {
-    throw new ConflictError('last_factor', 'This is your last way to sign in. Add another security key, passkey or authenticator app before removing it.', `removing ${what.credentialId ? `credential ${what.credentialId}` : 'TOTP'} would leave no way to complete a sign-in`);
+    throw new ConflictError('last_factor', `removing ${what.credentialId ? `credential ${what.credentialId}` : 'TOTP'} would leave no way to complete a sign-in`);
   }
 }

@@ -10,7 +10,7 @@ import { refuseLastFactor } from './refuse-last-factor.js';
 /**
  * Removes one of the signed-in user's credentials.
  * - `step_up_required` (403) unless the session freshly proved two factors (policy/step-up.ts);
- * - `unknown_credential` (404) for an id that is not theirs;
+ * - `credential_not_found` (404) for an id that is not theirs;
  * - `last_factor` (409) when the account would be left with no way to complete a sign-in
  *   (every factor counts: a password with TOTP or recovery codes is a way in);
  * - the check and the delete run under the per-account lock (`account_busy` 409 while
@@ -24,7 +24,7 @@ export async function removeCredential(deps: Deps, ctx: { session: Session; user
     const { factors, credentials } = await loadFactorSet(deps, user.id);
     requireStepUp(ctx.session, factors, 'remove_factor', deps.clock.now(), deps.config.stepUpMaxAgeSeconds);
     if (!credentials.some((c) => c.id === credentialId)) {
-      throw new NotFoundError('unknown_credential', 'No such security key or passkey on your account.', `credential ${credentialId} is not owned by ${user.id}`);
+      throw new NotFoundError('credential_not_found', `credential ${credentialId} is not owned by ${user.id}`);
     }
     await refuseLastFactor(deps, user.id, { credentialId });
     // The caller's own session stays, no longer tied to the credential (currentSession ends
@@ -32,7 +32,7 @@ export async function removeCredential(deps: Deps, ctx: { session: Session; user
     // request of this session can see it tied to a missing credential.
     if (ctx.session.credentialId === credentialId) await deps.store.sessions.detachCredential(ctx.session.id, credentialId);
     if (!(await deps.store.credentials.delete(credentialId, user.id))) {
-      throw new NotFoundError('unknown_credential', 'No such security key or passkey on your account.');
+      throw new NotFoundError('credential_not_found', `credential ${credentialId} was removed meanwhile`);
     }
   });
   await deps.store.sessions.deleteByCredential(credentialId, ctx.session.id);

@@ -15,7 +15,7 @@ export interface SecondFactorResult {
   recovery?: { remaining: number; addNewKey: true };
 }
 
-const invalidCode = (detail: string) => new UnauthorizedError('invalid_code', 'That code is not right. Check it and try again.', detail);
+const invalidCode = (detail: string) => new UnauthorizedError('invalid_code', detail);
 
 /**
  * POST /login/totp: completes a half sign-in with an authenticator-app code (RFC 6238).
@@ -38,7 +38,7 @@ export async function loginWithTotp(deps: Deps, ctx: { sessionId: string | undef
     const active = (await deps.store.totp.get(attempt.userId))?.active;
     if (!active) {
       await settle('cancelled');
-      throw new NotFoundError('totp_not_enrolled', 'This account has no authenticator app. Use another way to sign in.', `user ${attempt.userId} has no active TOTP`);
+      throw new NotFoundError('totp_not_enrolled', `user ${attempt.userId} has no active TOTP`, { variant: 'signIn' });
     }
     const secret = open(deps.config.dataKeys, active.sealedSecret, `totp:${attempt.userId}`);
     const step = matchTotpStep(secret, code.trim(), deps.clock.now());
@@ -48,7 +48,7 @@ export async function loginWithTotp(deps: Deps, ctx: { sessionId: string | undef
     }
     if (!(await deps.store.totp.useStep(attempt.userId, active.sealedSecret, step))) {
       await settle('failed');
-      throw new UnauthorizedError('code_already_used', 'That code was already used. Wait for the next code and try again.', `time step ${step} is not after the last used step ${active.lastUsedStep}`);
+      throw new UnauthorizedError('code_already_used', `time step ${step} is not after the last used step ${active.lastUsedStep}`);
     }
     const session = await completeSignInAttempt(deps, attempt, { kind: 'totp' });
     await settle('signedIn');
@@ -92,6 +92,6 @@ export async function loginWithRecoveryCode(deps: Deps, ctx: { sessionId: string
 
 async function userOf(deps: Deps, userId: string): Promise<User> {
   const user = await deps.store.users.findById(userId);
-  if (!user) throw new NotFoundError('unknown_user', 'This account no longer exists.', `user ${userId} was deleted during the sign-in`);
+  if (!user) throw new NotFoundError('unknown_user', `user ${userId} was deleted during the sign-in`, { variant: 'deleted' });
   return user;
 }

@@ -42,8 +42,8 @@ export async function requireSignInAttempt(deps: Pick<Deps, 'store' | 'clock'>, 
   if (!attempt || attempt.stage !== stage) {
     throw new UnauthorizedError(
       'no_pending_sign_in',
-      stage === 'enrol' ? 'Please sign in with your password again.' : 'Please enter your username and password first.',
       attempt ? `the half sign-in is at stage ${attempt.stage}, not ${stage}` : 'this session has no unexpired half sign-in (none started, completed, or expired)',
+      { variant: stage === 'enrol' ? 'passwordAgain' : 'passwordFirst' },
     );
   }
   return attempt;
@@ -68,7 +68,7 @@ export async function completeSignInAttempt(
 export async function takeSignInAttempt(deps: Pick<Deps, 'store' | 'clock'>, id: string | undefined, attemptId: string): Promise<SignInAttempt> {
   const taken = id === undefined ? undefined : await deps.store.signInAttempts.take(id, attemptId, deps.clock.now());
   if (!taken) {
-    throw new UnauthorizedError('no_pending_sign_in', 'This sign-in was already completed or has expired. Please start again.', `half sign-in ${attemptId} is gone (completed, replaced or expired)`);
+    throw new UnauthorizedError('no_pending_sign_in', `half sign-in ${attemptId} is gone (completed, replaced or expired)`);
   }
   return taken;
 }

@@ -48,7 +48,7 @@ export async function startAuthentication(
 
   if (attempt?.stage === 'second_factor' && (requested === undefined || requested === attempt.username)) {
     allow = (await deps.store.credentials.listByUser(attempt.userId)).filter(usableCredential);
-    if (allow.length === 0) throw new NotFoundError('no_credentials', 'This account has no security key or passkey that can sign in. Use another way.', `user ${attempt.userId} has no usable credential`);
+    if (allow.length === 0) throw new NotFoundError('no_credentials', `user ${attempt.userId} has no usable credential`, { variant: 'useAnotherWay' });
     userId = attempt.userId;
     signInAttemptId = attempt.attemptId;
     uv = decideUserVerification('second_factor', input.userVerification, mode);
@@ -56,8 +56,8 @@ export async function startAuthentication(
     const user = await deps.store.users.findByUsername(requested);
     // The same reads for a username without an account (equal timing).
     allow = (await deps.store.credentials.listByUser(user?.id ?? `no-such-user:${requested}`)).filter(usableCredential);
-    if (!deps.config.enumerationProtection && !user) throw new NotFoundError('unknown_user', 'No account with that username.', `username ${requested}`);
-    if (!deps.config.enumerationProtection && allow.length === 0) throw new NotFoundError('no_credentials', 'This account has no security key or passkey that can sign in.', `user ${user!.id} has no enabled credential`);
+    if (!deps.config.enumerationProtection && !user) throw new NotFoundError('unknown_user', `username ${requested}`);
+    if (!deps.config.enumerationProtection && allow.length === 0) throw new NotFoundError('no_credentials', `user ${user!.id} has no enabled credential`);
     if (allow.length === 0) allow = decoyCredentials(deps.config.hmacSecret, requested);
     userId = user?.id ?? `no-such-user:${requested}`;
   }

@@ -52,7 +52,7 @@ export async function startRegistration(
   const attempt = existing && existing.id !== ctx.session?.userId ? await deps.store.signInAttempts.get(ctx.sessionId, deps.clock.now()) : undefined;
   const enrolling = attempt?.stage === 'enrol' && attempt.userId === existing?.id && (await stillEnrolling(deps, attempt));
   if (existing && existing.id !== ctx.session?.userId && !enrolling) {
-    throw new ConflictError('username_taken', 'That username is already registered. Sign in to add another key.', `username ${username} exists and this session is not signed in as it`);
+    throw new ConflictError('username_taken', `username ${username} exists and this session is not signed in as it`, { variant: 'signInToAddKey' });
   }
   const factors = existing ? (await loadFactorSet(deps, existing.id)).factors : undefined;
   // Adding a key to an existing account is a sensitive change: it needs a fresh two-factor proof.

@@ -40,7 +40,7 @@ export class SignedResponseError extends VerificationError {}
  */
 export class CounterRegressionError extends SignedResponseError {
   constructor(readonly received: number, readonly stored: number) {
-    super('counter_regression', 'This security key reported an unexpected state and was blocked as a precaution. Contact your administrator.', `signature counter ${received} is not greater than stored ${stored}`);
+    super('counter_regression', `signature counter ${received} is not greater than stored ${stored}`);
   }
 }
 
@@ -77,15 +77,15 @@ export async function verifyAuthentication(response: AuthenticationResponseJSON,
       credential: { id: exp.credential.id, publicKey: new Uint8Array(exp.credential.publicKey), counter: 0 },
     });
   } catch (err) {
-    throw new VerificationError('signature_invalid', 'The security key signature is not valid.', (err as Error).message);
+    throw new VerificationError('signature_invalid', (err as Error).message);
   }
   if (!verified.verified) {
-    throw new VerificationError('signature_invalid', 'The security key signature is not valid.', 'signature did not verify with the stored public key');
+    throw new VerificationError('signature_invalid', 'signature did not verify with the stored public key');
   }
   // WebAuthn L3 §7.2 (backup flags): BE is fixed when the credential is created; a change means
   // this is not the credential keygate registered (or a misbehaving authenticator).
   if (exp.credential.backupEligible !== undefined && ad.flags.be !== exp.credential.backupEligible) {
-    throw new SignedResponseError('backup_eligibility_changed', 'This passkey does not match the one registered.', `BE flag is ${ad.flags.be ? 1 : 0}, registered as ${exp.credential.backupEligible ? 1 : 0}`);
+    throw new SignedResponseError('backup_eligibility_changed', `BE flag is ${ad.flags.be ? 1 : 0}, registered as ${exp.credential.backupEligible ? 1 : 0}`);
   }
   // §7.2 step 21: the counter must grow unless both are zero (authenticator without counter).
   const received = ad.counter;

@@ -67,21 +67,21 @@ export async function verifyRegistration(response: RegistrationResponseJSON, exp
   });
   // §7.1 step 17 (attested credential data present) and the credential id the client reported.
   if (!ad.flags.at || !ad.credentialID || !ad.credentialPublicKey || !ad.aaguid) {
-    throw new VerificationError('malformed_authenticator_data', 'The authenticator response could not be read.', 'attested credential data is missing');
+    throw new VerificationError('malformed_authenticator_data', 'attested credential data is missing');
   }
   const rawId = decodeField(response.rawId, 'rawId');
   if (response.id !== response.rawId || encodeBase64url(ad.credentialID) !== encodeBase64url(rawId)) {
-    throw new VerificationError('credential_id_mismatch', 'The authenticator response is inconsistent.', 'id, rawId and the credential id in authenticatorData differ');
+    throw new VerificationError('credential_id_mismatch', 'id, rawId and the credential id in authenticatorData differ');
   }
   // WebAuthn L3 §7.1 ("credentialId ... at most 1023 bytes, else fail"): an id keygate would
   // have to store, index and offer in allowCredentials for ever.
   if (ad.credentialID.length > MAX_CREDENTIAL_ID_BYTES) {
-    throw new VerificationError('credential_id_too_long', 'This authenticator made a credential keygate cannot accept.', `credential id is ${ad.credentialID.length} bytes; at most ${MAX_CREDENTIAL_ID_BYTES}`);
+    throw new VerificationError('credential_id_too_long', `credential id is ${ad.credentialID.length} bytes; at most ${MAX_CREDENTIAL_ID_BYTES}`);
   }
   // §7.1 step 16: the public key algorithm is one this RP offered.
   const alg = publicKeyAlg(ad.credentialPublicKey);
   if (!exp.supportedAlgorithms.includes(alg)) {
-    throw new VerificationError('unsupported_algorithm', 'This authenticator uses a key type keygate does not accept.', `COSE alg ${alg} is not one of ${exp.supportedAlgorithms.join(', ')}`);
+    throw new VerificationError('unsupported_algorithm', `COSE alg ${alg} is not one of ${exp.supportedAlgorithms.join(', ')}`);
   }
   // §7.1 steps 19-21: verify the attestation statement in its format.
   let verified;
@@ -97,10 +97,10 @@ export async function verifyRegistration(response: RegistrationResponseJSON, exp
       attestationSafetyNetEnforceCTSCheck: exp.safetyNetEnforceCts ?? true,
     });
   } catch (err) {
-    throw new VerificationError('attestation_invalid', 'The authenticator could not prove what it is.', `${fmt} attestation: ${(err as Error).message}`);
+    throw new VerificationError('attestation_invalid', `${fmt} attestation: ${(err as Error).message}`);
   }
   if (!verified.verified || !verified.registrationInfo) {
-    throw new VerificationError('attestation_invalid', 'The authenticator could not prove what it is.', `${fmt} attestation signature did not verify`);
+    throw new VerificationError('attestation_invalid', `${fmt} attestation signature did not verify`);
   }
   const info = verified.registrationInfo;
   return {
@@ -126,7 +126,7 @@ function publicKeyAlg(cose: Uint8Array): number {
   } catch {
     // fall through
   }
-  throw new VerificationError('malformed_authenticator_data', 'The authenticator response could not be read.', 'credential public key is not a COSE_Key with a numeric alg');
+  throw new VerificationError('malformed_authenticator_data', 'credential public key is not a COSE_Key with a numeric alg');
 }
 
 function leafCertificate(attStmt: Map<string, unknown>): VerifiedRegistration['attestationCertificate'] {

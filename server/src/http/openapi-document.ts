@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Config } from '../config/config-schema.js';
+import { ERROR_CODES } from '../errors/error-catalogue.js';
 import { authenticationResultRequest, registrationResultRequest } from '../ceremonies/response-schemas.js';
 import { sessionCookieName } from './middleware/session-cookie.js';
 import {
@@ -95,13 +96,13 @@ export function openApiDocument(config: Config) {
         post: account('Start adding an authenticator app', 'Step-up (or a sign-up\'s enrolment session). `{ otpauthUri, qrCode (PNG data URL), secret (base32) }`, shown once; confirm within 10 minutes.'),
         delete: account('Remove the authenticator app', 'Step-up; 404 totp_not_enrolled; 409 last_factor when it is the last way to complete a sign-in; 409 account_busy.'),
       },
-      '/account/totp/confirm': { post: account('Confirm the authenticator app', 'The first valid code activates it (that step counts as used). 400 invalid_code; 409 no_pending_totp. For an enrolment session: signs in (`signedIn: true, session`).', { requestBody: body(codeRequest) }) },
+      '/account/totp/confirm': { post: account('Confirm the authenticator app', 'The first valid code activates it (that step counts as used). 400 invalid_confirmation_code; 409 no_pending_totp. For an enrolment session: signs in (`signedIn: true, session`).', { requestBody: body(codeRequest) }) },
       '/account/recovery-codes': { post: account('Generate recovery codes', 'Step-up. `{ codes: [10 × "XXXX-XXXX-XXXX"] }`, shown once; replaces every earlier code.') },
       '/account/me': { get: account('Who am I', 'The signed-in user and session (401 not_signed_in otherwise).') },
       '/account/credentials': { get: account('List my credentials', 'Security keys and passkeys of the signed-in user.') },
       '/account/credentials/{id}': {
-        patch: account('Rename a credential', 'Renames one of the caller\'s credentials.', { parameters: idParam, requestBody: body(renameCredentialRequest) }),
-        delete: account('Remove a credential', 'Removes one of the caller\'s credentials; step-up (403 step_up_required); never the account\'s last way to complete a sign-in (409 last_factor); 409 account_busy while another removal runs. Ends the other sessions signed in with it.', { parameters: idParam }),
+        patch: account('Rename a credential', 'Renames one of the caller\'s credentials (404 credential_not_found for any other id).', { parameters: idParam, requestBody: body(renameCredentialRequest) }),
+        delete: account('Remove a credential', 'Removes one of the caller\'s credentials (404 credential_not_found for any other id); step-up (403 step_up_required); never the account\'s last way to complete a sign-in (409 last_factor); 409 account_busy while another removal runs. Ends the other sessions signed in with it.', { parameters: idParam }),
       },
       '/session/logout': { post: op('Sign out', 'Ends the session and clears the cookie.') },
       '/session/logout-others': { post: account('Sign out everywhere else', 'Ends every other session of the signed-in user; `{ ended: N }`.') },
@@ -158,7 +159,7 @@ export function openApiDocument(config: Config) {
           properties: {
             status: { const: 'failed' },
             errorMessage: { type: 'string', minLength: 1, description: 'Safe to show to the user.' },
-            code: { type: 'string', pattern: '^[a-z_]+$', description: 'Stable machine-readable reason.' },
+            code: { type: 'string', enum: [...ERROR_CODES], description: 'Stable machine-readable reason (server/src/errors/error-catalogue.ts: one HTTP status per code).' },
             detail: { type: 'string', description: 'Developer detail; omitted in production.' },
           },
         },

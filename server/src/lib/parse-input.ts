@@ -11,7 +11,9 @@ export function parseInput<S extends z.ZodType>(schema: S, body: unknown): z.inf
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const path = issue.path.length ? issue.path.join('.') : '(body)';
-  const code = (issue as { params?: { code?: string } }).params?.code ?? 'invalid_request';
-  const message = code === 'invalid_base64url' ? `${path} is not valid base64url.` : `The request is invalid: ${path} ${issue.message}.`;
-  throw new BadRequestError(code, message, `${path}: ${issue.message}`);
+  const detail = `${path}: ${issue.message}`;
+  if ((issue as { params?: { code?: string } }).params?.code === 'invalid_base64url') {
+    throw new BadRequestError('invalid_base64url', detail, { variant: 'field', params: { field: path } });
+  }
+  throw new BadRequestError('invalid_request', detail, { variant: 'field', params: { field: path, problem: issue.message } });
 }

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
-import { KeygateError } from '../errors/keygate-error.js';
+import { UnauthorizedError } from '../errors/keygate-error.js';
 import type { Metrics } from './metrics.js';
 
 /**
@@ -17,8 +17,8 @@ export function metricsEndpoint(metrics: Metrics, token: string | undefined): Ro
     if (expected) {
       const m = /^Bearer ([\x21-\x7e]+)$/.exec(req.headers.authorization ?? '');
       if (!m || !timingSafeEqual(digest(m[1]!), expected)) {
-        throw new KeygateError(401, 'invalid_token', 'A valid metrics token is required.', m ? 'the bearer token is not METRICS_TOKEN' : 'no Authorization: Bearer header', {
-          'WWW-Authenticate': 'Bearer realm="keygate-metrics"',
+        throw new UnauthorizedError('invalid_token', m ? 'the bearer token is not METRICS_TOKEN' : 'no Authorization: Bearer header', {
+          headers: { 'WWW-Authenticate': 'Bearer realm="keygate-metrics"' },
         });
       }
     }

@@ -13,15 +13,15 @@ export const PASSWORD_MAX = 128;
 export function checkNewPassword(password: string, username: string): string {
   if (/\p{Cs}/u.test(password)) {
     // A lone surrogate has no UTF-8 form: two different passwords would hash alike.
-    throw new BadRequestError('weak_password', 'Your password contains characters that cannot be stored. Please choose another.', 'password is not well-formed UTF-16 (lone surrogate)');
+    throw new BadRequestError('weak_password', 'password is not well-formed UTF-16 (lone surrogate)', { variant: 'unstorable' });
   }
   const normalized = password.normalize('NFKC');
   const length = [...normalized].length;
   if (length < PASSWORD_MIN || length > PASSWORD_MAX) {
-    throw new BadRequestError('weak_password', `Choose a password of ${PASSWORD_MIN} to ${PASSWORD_MAX} characters.`, `password has ${length} characters`);
+    throw new BadRequestError('weak_password', `password has ${length} characters`, { variant: 'length', params: { min: PASSWORD_MIN, max: PASSWORD_MAX } });
   }
   if (normalized.toLowerCase() === username.normalize('NFKC').toLowerCase()) {
-    throw new BadRequestError('weak_password', 'Your password must not be your username.', 'password equals the username');
+    throw new BadRequestError('weak_password', 'password equals the username', { variant: 'isUsername' });
   }
   return normalized;
 }

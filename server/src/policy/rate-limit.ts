@@ -16,8 +16,8 @@ export async function enforceRateLimit(deps: Pick<Deps, 'store' | 'clock' | 'con
   const { count, resetAt } = await deps.store.rateLimits.hit(`${scope}:${key}`, MINUTE, now);
   if (count > limit) {
     const retryAfter = Math.max(1, Math.ceil((resetAt.getTime() - now.getTime()) / 1000));
-    throw new KeygateError(429, 'rate_limited', 'Too many attempts. Please wait a minute and try again.', `${count} ${scope} requests from ${key} this minute (limit ${limit})`, {
-      'Retry-After': String(retryAfter),
+    throw new KeygateError('rate_limited', `${count} ${scope} requests from ${key} this minute (limit ${limit})`, {
+      headers: { 'Retry-After': String(retryAfter) },
     });
   }
 }

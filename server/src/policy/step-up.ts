@@ -43,8 +43,7 @@ export function requireStepUp(session: Session, factors: FactorSet, action: Sens
   const age = Math.round((now.getTime() - session.authenticatedAt.getTime()) / 1000);
   throw new ForbiddenError(
     'step_up_required',
-    'For your security, confirm it is you: sign in again with your security key (or your password and second factor), then retry.',
     `this change (${action}) needs a proof of two factors within ${maxAgeSeconds} s; this session proved [${session.amr.join(', ')}] ${age} s ago`,
-    { stepUp: { accepts: stepUpMethods(factors, action), maxAgeSeconds } },
+    { fields: { stepUp: { accepts: stepUpMethods(factors, action), maxAgeSeconds } } },
   );
 }

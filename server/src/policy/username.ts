@@ -14,7 +14,7 @@ const FORBIDDEN = /[\p{C}\uFFFD]/u;
 export function normalizeUsername(raw: string): string {
   const name = raw.normalize('NFKC').trim().toLowerCase();
   if (name.length === 0 || name.length > 64 || FORBIDDEN.test(name)) {
-    throw new BadRequestError('invalid_username', 'Usernames are 1 to 64 visible characters.', `username ${JSON.stringify(raw)}`);
+    throw new BadRequestError('invalid_username', `username ${JSON.stringify(raw)}`);
   }
   return name;
 }
@@ -28,7 +28,7 @@ export function hasForbiddenCharacters(text: string): boolean {
 export function normalizeDisplayName(raw: string | undefined, username: string): string {
   const name = (raw ?? '').normalize('NFKC').trim();
   if (name.length > 64 || FORBIDDEN.test(name)) {
-    throw new BadRequestError('invalid_display_name', 'Display names are at most 64 visible characters.');
+    throw new BadRequestError('invalid_display_name', `display name of ${[...name].length} characters, or with invisible characters`);
   }
   return name || username;
 }

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config/config-schema.js';
-import { KeygateError } from '../errors/keygate-error.js';
+import { UnauthorizedError } from '../errors/keygate-error.js';
 
 /**
  * Authenticates the introspection client (RFC 7662 §2.1; RFC 6749 §2.3.1 client_secret_basic
@@ -12,14 +12,11 @@ export function requireIntrospectionClient(config: Pick<Config, 'introspectionCl
   const expected = config.introspectionClientSecret;
   const ok = expected !== undefined && given.id !== undefined && given.secret !== undefined && same(given.id, config.introspectionClientId) && same(given.secret, expected);
   if (!ok) {
-    throw new KeygateError(
-      401,
-      'invalid_client',
-      'Client authentication failed.',
-      expected === undefined ? 'INTROSPECTION_CLIENT_SECRET is not set: introspection is off' : 'wrong or missing client credentials',
-      { 'WWW-Authenticate': 'Basic realm="keygate"' },
-      { error: 'invalid_client' },
-    );
+    throw new UnauthorizedError('invalid_client', expected === undefined ? 'INTROSPECTION_CLIENT_SECRET is not set: introspection is off' : 'wrong or missing client credentials', {
+      headers: { 'WWW-Authenticate': 'Basic realm="keygate"' },
+      // RFC 6749 §5.2: OAuth clients read `error`.
+      fields: { error: 'invalid_client' },
+    });
   }
 }
 

@@ -25,12 +25,12 @@ export interface TokenRequest {
 export async function issueToken(deps: Deps, ctx: { session: Session; ip?: string }, req: TokenRequest): Promise<{ token: string; expiresIn: number; jti: string }> {
   const { config, clock } = deps;
   if (!config.tokenAudiences.includes(req.audience)) {
-    throw new BadRequestError('invalid_audience', 'keygate does not issue tokens for that audience.', `audience ${JSON.stringify(req.audience)} is not in TOKEN_AUDIENCES (${config.tokenAudiences.join(', ') || 'empty'})`);
+    throw new BadRequestError('invalid_audience', `audience ${JSON.stringify(req.audience)} is not in TOKEN_AUDIENCES (${config.tokenAudiences.join(', ') || 'empty'})`);
   }
   const now = clock.now();
   const age = Math.floor((now.getTime() - ctx.session.authenticatedAt.getTime()) / 1000);
   if (age > config.tokenMaxAuthAgeSeconds) {
-    throw new ForbiddenError('sign_in_too_old', 'Please sign in again to get a token.', `signed in ${age} s ago; tokens need a sign-in within ${config.tokenMaxAuthAgeSeconds} s`, { maxAuthAgeSeconds: config.tokenMaxAuthAgeSeconds });
+    throw new ForbiddenError('sign_in_too_old', `signed in ${age} s ago; tokens need a sign-in within ${config.tokenMaxAuthAgeSeconds} s`, { fields: { maxAuthAgeSeconds: config.tokenMaxAuthAgeSeconds } });
   }
   // The signer first: if keys cannot be had (store down, DATA_KEYS wrong) nothing is claimed.
   const { key, privateKey } = await currentSigner(deps);
@@ -41,7 +41,7 @@ export async function issueToken(deps: Deps, ctx: { session: Session; ip?: strin
   // TTL sweep (a real mongod's) can never make room for a second token of the same sign-in.
   const claimUntil = Math.max(exp * 1000, ctx.session.authenticatedAt.getTime() + (config.tokenMaxAuthAgeSeconds + 1) * 1000);
   if (!(await deps.store.tokens.claimIssue({ id: `${ctx.session.id}:${req.audience}`, jti, userId: ctx.session.userId, audience: req.audience, expiresAt: new Date(claimUntil) }))) {
-    throw new ConflictError('token_already_issued', 'A token for this sign-in was already issued. Sign in again for another.', `session already exchanged for audience ${req.audience}`);
+    throw new ConflictError('token_already_issued', `session already exchanged for audience ${req.audience}`);
   }
   const token = await new SignJWT({ auth_time: Math.floor(ctx.session.authenticatedAt.getTime() / 1000), amr: ctx.session.amr, acr: ctx.session.acr, ...(req.txn !== undefined ? { txn: req.txn } : {}) })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })

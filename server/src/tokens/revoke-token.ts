@@ -23,7 +23,7 @@ export async function revokeToken(
   const jti = what.jti ?? (what.token !== undefined ? peekToken(what.token)?.jti : undefined);
   const issued = jti === undefined ? undefined : await deps.store.tokens.findByJti(jti, now);
   if (who.kind === 'session' && (!issued || issued.userId !== who.session.userId)) {
-    throw new NotFoundError('unknown_token', 'No such token of yours (it may have expired already).', `jti ${jti ?? '(none)'} is unknown, expired or not issued to this user`);
+    throw new NotFoundError('unknown_token', `jti ${jti ?? '(none)'} is unknown, expired or not issued to this user`);
   }
   if (!issued) return;
   await deps.store.tokens.revoke(issued.jti, issued.expiresAt);

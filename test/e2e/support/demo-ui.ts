@@ -65,7 +65,7 @@ export async function addAnother(page: Page, o: { type: AuthenticatorType; uv: U
  */
 export async function signOut(page: Page, opts: { waitForSignInPage?: boolean } = {}): Promise<void> {
   const done = page.waitForResponse((r) => r.url().endsWith('/session/logout') && r.ok());
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await done;
   if (opts.waitForSignInPage !== false) await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
 }

@@ -13,18 +13,18 @@ export function checkAuthenticatorData(
   // §7.1 step 13 / §7.2 step 15: rpIdHash is SHA-256 of this RP ID.
   const want = createHash('sha256').update(expected.rpId).digest();
   if (ad.rpIdHash.length !== 32 || !timingSafeEqual(want, ad.rpIdHash)) {
-    throw new VerificationError('rp_id_mismatch', 'These credentials belong to a different site.', `authenticatorData.rpIdHash is not SHA-256("${expected.rpId}")`);
+    throw new VerificationError('rp_id_mismatch', `authenticatorData.rpIdHash is not SHA-256("${expected.rpId}")`);
   }
   // §7.1 step 14 / §7.2 step 16: the UP flag is set.
   if (expected.requireUserPresence && !ad.flags.up) {
-    throw new VerificationError('user_presence_missing', 'The security key was not touched. Please try again.', 'authenticatorData flag UP is 0');
+    throw new VerificationError('user_presence_missing', 'authenticatorData flag UP is 0');
   }
   // §7.1 step 15 / §7.2 step 17: the UV flag is set when user verification is required.
   if (expected.requireUserVerification && !ad.flags.uv) {
-    throw new VerificationError('user_verification_missing', 'Your authenticator did not verify you (PIN or biometric). Please try again.', 'authenticatorData flag UV is 0 but user verification is required');
+    throw new VerificationError('user_verification_missing', 'authenticatorData flag UV is 0 but user verification is required');
   }
   // §6.1 BS may only be set when BE is.
   if (ad.flags.bs && !ad.flags.be) {
-    throw new VerificationError('malformed_authenticator_data', 'The authenticator response could not be read.', 'flag BS set without BE');
+    throw new VerificationError('malformed_authenticator_data', 'flag BS set without BE');
   }
 }

@@ -11,19 +11,19 @@ export function checkClientData(
 ): void {
   // §7.1 step 7 / §7.2 step 11: C.type is the expected ceremony type.
   if (cd.type !== expected.type) {
-    throw new VerificationError('ceremony_type_mismatch', 'The response belongs to a different kind of ceremony.', `expected clientData.type ${expected.type}, got ${cd.type}`);
+    throw new VerificationError('ceremony_type_mismatch', `expected clientData.type ${expected.type}, got ${cd.type}`);
   }
   // §7.1 step 8 / §7.2 step 12: C.challenge equals the challenge this server issued.
   if (cd.challenge !== expected.challenge) {
-    throw new VerificationError('challenge_mismatch', 'The response does not answer this sign-in request. Please try again.', `expected challenge ${expected.challenge}, got ${cd.challenge}`);
+    throw new VerificationError('challenge_mismatch', `expected challenge ${expected.challenge}, got ${cd.challenge}`);
   }
   // §7.1 step 9 / §7.2 step 13: C.origin is one of this relying party's origins.
   if (!expected.origins.includes(cd.origin)) {
-    throw new VerificationError('origin_mismatch', 'This page is not allowed to use these credentials.', `expected origin ${expected.origins.join(' or ')}, got ${cd.origin}`);
+    throw new VerificationError('origin_mismatch', `expected origin ${expected.origins.join(' or ')}, got ${cd.origin}`);
   }
   // §7.1 step 10 / §7.2 step 14: keygate is never embedded cross-origin (no topOrigin configured).
   if (cd.crossOrigin === true) {
-    throw new VerificationError('cross_origin_not_allowed', 'Signing in from an embedded page of another site is not allowed.', `crossOrigin true, topOrigin ${String(cd.topOrigin)}`);
+    throw new VerificationError('cross_origin_not_allowed', `crossOrigin true, topOrigin ${String(cd.topOrigin)}`);
   }
   checkTokenBinding(cd.tokenBinding);
 }
@@ -43,7 +43,7 @@ export function checkTokenBinding(tb: unknown): void {
   if (tb === undefined || tb === null || typeof tb !== 'object' || Array.isArray(tb)) return;
   const status = (tb as { status?: unknown }).status;
   if (typeof status !== 'string' || !TOKEN_BINDING_STATUSES.includes(status)) {
-    throw new VerificationError('malformed_client_data', 'The browser response could not be read.', `unexpected tokenBinding ${JSON.stringify(tb)}`);
+    throw new VerificationError('malformed_client_data', `unexpected tokenBinding ${JSON.stringify(tb)}`);
   }
 }
 

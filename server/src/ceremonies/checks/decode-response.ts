@@ -10,7 +10,7 @@ import { decodeBase64url } from '../../lib/base64url.js';
  */
 export function decodeField(value: string, field: string): Uint8Array<ArrayBuffer> {
   const bytes = decodeBase64url(value);
-  if (bytes === undefined) throw new BadRequestError('invalid_base64url', `${field} is not valid base64url.`, `${field}: ${preview(value)}`);
+  if (bytes === undefined) throw new BadRequestError('invalid_base64url', `${field}: ${preview(value)}`, { variant: 'field', params: { field } });
   return bytes;
 }
 
@@ -31,11 +31,11 @@ export function decodeClientData(clientDataJSON: string): ClientData {
   try {
     parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (err) {
-    throw new VerificationError('malformed_client_data', 'The browser response could not be read.', `clientDataJSON is not UTF-8 JSON: ${(err as Error).message}`);
+    throw new VerificationError('malformed_client_data', `clientDataJSON is not UTF-8 JSON: ${(err as Error).message}`);
   }
   const cd = parsed as Partial<ClientData> | null;
   if (!cd || typeof cd !== 'object' || typeof cd.type !== 'string' || typeof cd.challenge !== 'string' || typeof cd.origin !== 'string') {
-    throw new VerificationError('malformed_client_data', 'The browser response could not be read.', 'clientDataJSON lacks string type, challenge or origin');
+    throw new VerificationError('malformed_client_data', 'clientDataJSON lacks string type, challenge or origin');
   }
   return cd as ClientData;
 }
@@ -53,17 +53,17 @@ export function decodeAttestation(attestationObject: string): AttestationParts {
   try {
     decoded = decodeAttestationObject(bytes);
   } catch (err) {
-    throw new VerificationError('malformed_attestation_object', 'The authenticator response could not be read.', `attestationObject is not valid CBOR: ${(err as Error).message}`);
+    throw new VerificationError('malformed_attestation_object', `attestationObject is not valid CBOR: ${(err as Error).message}`);
   }
   // A well-formed CBOR item that is not a map (e.g. a bare integer) is still no attestationObject.
   if (!(decoded instanceof Map)) {
-    throw new VerificationError('malformed_attestation_object', 'The authenticator response could not be read.', 'attestationObject is not a CBOR map');
+    throw new VerificationError('malformed_attestation_object', 'attestationObject is not a CBOR map');
   }
   const fmt = decoded.get('fmt');
   const authData = decoded.get('authData');
   const attStmt = decoded.get('attStmt');
   if (typeof fmt !== 'string' || !(authData instanceof Uint8Array) || !(attStmt instanceof Map)) {
-    throw new VerificationError('malformed_attestation_object', 'The authenticator response could not be read.', 'attestationObject lacks fmt, attStmt or authData');
+    throw new VerificationError('malformed_attestation_object', 'attestationObject lacks fmt, attStmt or authData');
   }
   const ad = new Uint8Array(authData);
   return { fmt, attStmt: attStmt as Map<string, unknown>, authData: ad, parsedAuthData: parseAuthData(ad) };
@@ -73,7 +73,7 @@ export function parseAuthData(authData: Uint8Array<ArrayBuffer>): ParsedAuthenti
   try {
     return parseAuthenticatorData(authData);
   } catch (err) {
-    throw new VerificationError('malformed_authenticator_data', 'The authenticator response could not be read.', `authenticatorData: ${(err as Error).message}`);
+    throw new VerificationError('malformed_authenticator_data', `authenticatorData: ${(err as Error).message}`);
   }
 }
 

@@ -16,7 +16,7 @@ export const limitJsonDepth: RequestHandler = (req, _res, next) => {
     const [value, depth] = stack.pop()!;
     if (value === null || typeof value !== 'object') continue;
     if (depth > MAX_JSON_DEPTH) {
-      throw new BadRequestError('invalid_request', 'The request is nested too deeply.', `JSON nesting deeper than ${MAX_JSON_DEPTH}`);
+      throw new BadRequestError('invalid_request', `JSON nesting deeper than ${MAX_JSON_DEPTH}`, { variant: 'tooDeep' });
     }
     for (const child of Object.values(value)) stack.push([child, depth + 1]);
   }

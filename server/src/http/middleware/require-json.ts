@@ -10,7 +10,7 @@ export const requireJson: RequestHandler = (req, _res, next) => {
   const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
   if (hasBody) {
     if (!req.is('application/json')) {
-      throw new KeygateError(415, 'unsupported_media_type', 'Send the request body as JSON (Content-Type: application/json).', `content-type ${req.headers['content-type'] ?? '(none)'}`);
+      throw new KeygateError('unsupported_media_type', `content-type ${req.headers['content-type'] ?? '(none)'}`);
     }
   }
   next();

@@ -11,7 +11,7 @@ export function sameOrigin(origins: readonly string[]): RequestHandler {
   return (req, _res, next) => {
     const origin = req.headers.origin;
     if (req.method !== 'GET' && req.method !== 'HEAD' && origin !== undefined && !origins.includes(origin)) {
-      throw new ForbiddenError('origin_not_allowed', 'This site may not call keygate.', `Origin ${origin} is not one of ${origins.join(', ')}`);
+      throw new ForbiddenError('origin_not_allowed', `Origin ${origin} is not one of ${origins.join(', ')}`);
     }
     next();
   };

@@ -40,7 +40,7 @@ export function createMemoryStore(): Store {
   const userStore: UserStore = {
     async insert(user) {
       if (usernames.has(user.username) || users.has(user.id)) {
-        throw new ConflictError('username_taken', 'That username is already registered.', `username ${user.username}`);
+        throw new ConflictError('username_taken', `username ${user.username}`);
       }
       users.set(user.id, copy(user));
       usernames.set(user.username, user.id);
@@ -66,7 +66,7 @@ export function createMemoryStore(): Store {
   const credentialStore: CredentialStore = {
     async insert(credential) {
       if (credentials.has(credential.id)) {
-        throw new ConflictError('credential_exists', 'This authenticator is already registered.', `credential id ${credential.id}`);
+        throw new ConflictError('credential_exists', `credential id ${credential.id}`);
       }
       credentials.set(credential.id, copy(credential));
     },

@@ -69,7 +69,7 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
       insert: (user) =>
         insertOrConflict(
           () => users.insertOne(toDoc(user)),
-          () => new ConflictError('username_taken', 'That username is already registered.', `username ${user.username}`),
+          () => new ConflictError('username_taken', `username ${user.username}`),
         ),
       findById: async (id) => fromDoc<User>(await guard(() => users.findOne({ _id: id }))),
       findByUsername: async (username) => fromDoc<User>(await guard(() => users.findOne({ username }))),
@@ -79,7 +79,7 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
       insert: (credential) =>
         insertOrConflict(
           () => credentials.insertOne(credentialToDoc(credential)),
-          () => new ConflictError('credential_exists', 'This authenticator is already registered.', `credential id ${credential.id}`),
+          () => new ConflictError('credential_exists', `credential id ${credential.id}`),
         ),
       findById: async (id) => credentialFromDoc(await guard(() => credentials.findOne({ _id: id }))),
       listByUser: async (userId) => {
