@@ -7,7 +7,8 @@
  *
  * {@link FuzzWorld.send} is the oracle every property uses. For each request it requires:
  * - no 5xx, and an answer at all;
- * - a 4xx is JSON with `status: "failed"` and a stable snake_case `code`;
+ * - a 4xx is JSON with `status: "failed"` and a stable snake_case `code` from the error
+ *   catalogue, at the catalogue's HTTP status;
  * - a 4xx wrote nothing but what keygate's design writes on a refusal (fuzz-store.ts), and
  *   the state of every known user, session and token read back through the ports is
  *   unchanged.
@@ -18,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { buildApp } from '../../server/src/app.js';
+import { ERROR_CATALOGUE, statusOf, type ErrorCode } from '../../server/src/errors/error-catalogue.js';
 import type { Config } from '../../server/src/config/config-schema.js';
 import { loadConfig } from '../../server/src/config/load-config.js';
 import { totpCode } from '../../server/src/factors/totp/totp-code.js';
@@ -405,6 +407,8 @@ export class FuzzWorld {
     if (req.method !== 'HEAD') {
       if (!body || typeof body !== 'object') fail('4xx without a JSON body');
       if (typeof body!.code !== 'string' || !SNAKE.test(body!.code)) fail('4xx without a stable snake_case `code`');
+      if (!(body!.code as string in ERROR_CATALOGUE)) fail(`4xx with a code outside the error catalogue (${body!.code as string})`);
+      else if (statusOf(body!.code as ErrorCode) !== reply.status) fail(`4xx whose status is not the catalogue's for ${body!.code as string} (${statusOf(body!.code as ErrorCode)})`);
       if (body!.status !== 'failed') fail('4xx without status "failed"');
       if (typeof (body as { errorMessage?: unknown }).errorMessage !== 'string' || (body as { errorMessage: string }).errorMessage === '') fail('4xx without an errorMessage');
       this.stats.codes.set(body!.code as string, (this.stats.codes.get(body!.code as string) ?? 0) + 1);
