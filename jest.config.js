@@ -16,6 +16,8 @@ export default {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   globalSetup: '<rootDir>/test/helpers/global-setup.mjs',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.mjs',
+  // Fails a test whose in-process app sent a reply the OpenAPI document does not describe.
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/openapi-setup.ts'],
   maxWorkers: 2,
   testTimeout: 20000,
 };

@@ -1,9 +1,14 @@
 /**
- * The shapes of keygate's replies as the demo reads them (re-exported by api.ts). Every
- * reply carries `status` and `errorMessage`; fields marked optional may be missing from an
- * older keygate, and the demo then shows less rather than failing.
+ * The shapes of keygate's replies as the demo reads them (re-exported by api.ts), inferred
+ * from the zod schemas keygate builds its replies and its OpenAPI document from
+ * (server/src/http/response-schemas.ts): nothing here is copied by hand, so a reply that
+ * changes shape breaks the demo's type check. Type-only imports: nothing of the server is
+ * bundled into the demo.
  */
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
+import type { z } from 'zod';
+import type * as Q from '../../server/src/http/request-schemas.js';
+import type * as R from '../../server/src/http/response-schemas.js';
 import type { RecoveryInfo } from './api-error.js';
 
 export interface Reply {
@@ -11,134 +16,67 @@ export interface Reply {
   errorMessage: string;
 }
 
-export type CredentialKind = 'security_key' | 'device_passkey' | 'synced_passkey';
+/** Types inferred from keygate's own reply schemas (server/src/http/response-schemas.ts, the source of /openapi.json). */
+type Of<S extends z.ZodType> = z.output<S>;
 
+export type CredentialKind = Of<typeof R.credentialKind>;
 /** A credential as `GET /account/credentials` shows it. */
-export interface CredentialView {
-  id: string;
-  name: string;
-  kind: CredentialKind;
-  model: string | null;
-  aaguid: string;
-  fmt: string;
-  transports: string[];
-  createdAt: string;
-  lastUsedAt: string | null;
-  counter: number;
-  backupEligible: boolean;
-  backedUp: boolean;
-  discoverable: boolean | null;
-  userVerified: boolean;
-  possiblyCloned: boolean;
-  disabled: boolean;
-}
-
-export interface Flags {
-  up: boolean;
-  uv: boolean;
-  be: boolean;
-  bs: boolean;
-}
-
+export type CredentialView = R.CredentialView;
+export type Flags = Of<typeof R.flags>;
 /** Outside production only: what keygate decoded and verified. */
-export interface RegistrationDebug {
-  fmt: string;
-  aaguid: string;
-  alg: number;
-  counter: number;
-  flags: Flags;
-  attestationCertificate: { subject: string; issuer: string; notAfter: string } | null;
-}
-
-export interface AuthenticationDebug {
-  counter: number;
-  flags: Flags;
-}
-
-export interface UserView {
-  id: string;
-  username: string;
-  displayName: string;
-}
-
+export type RegistrationDebug = R.RegistrationDebug;
+export type AuthenticationDebug = R.AuthenticationDebug;
+export type UserView = R.UserView;
 /** A signed-in session: when and what it proved (`amr`, RFC 8176 values) at which level (`acr`). */
-export interface SessionView {
-  authenticatedAt: string;
-  /** JWT-style `auth_time`: seconds since the epoch (the same instant as `authenticatedAt`). */
-  authTime?: number;
-  amr?: string[];
-  acr?: string;
-  userVerified: boolean;
-  credentialId: string | null;
-  expiresAt: string;
-  /** Signed in with a recovery code: the user should add a new key. */
-  recovery?: boolean;
-}
-
-export interface Me extends Reply {
-  user: UserView;
-  session: SessionView;
-}
-
+export type SessionView = R.SessionView;
+export type Me = Of<typeof R.meReply>;
 /** What keygate wants next after a password: a second factor, or (no second factor yet) `enrol`. */
-export type NextStep = 'webauthn' | 'totp' | 'recovery_code' | 'enrol';
+export type NextStep = Of<typeof R.nextStep>;
+/**
+ * A half sign-in (password accepted, second step missing): as `GET /session` reports it, or
+ * as the demo knows it right after `POST /login/password` (username and `next` only).
+ */
+export type PendingSignIn = Pick<R.PendingSignInView, 'username' | 'next'> & Partial<R.PendingSignInView>;
+/** `GET /session` as keygate sends it. */
+export type SessionReply = Of<typeof R.sessionReply>;
 
-/** A half sign-in (password accepted, second step missing), as `GET /session` reports it. */
-export interface PendingSignIn {
-  username: string;
-  next: NextStep[];
-  expiresAt?: string;
-}
-
-/** `GET /session`: signed in or not, a pending half sign-in, whether passwords are enabled, and what POST /token issues for. */
+/** `GET /session` as the demo keeps it: signed in or not, a pending half sign-in, whether passwords are enabled, and what POST /token issues for. */
 export interface SessionState {
   me: Me | null;
   pendingSignIn: PendingSignIn | null;
   passwordLogin: boolean;
-  /** The audiences POST /token issues for (`TOKEN_AUDIENCES`); empty (or an older keygate): no tokens. */
+  /** The audiences POST /token issues for (`TOKEN_AUDIENCES`); empty: no tokens. */
   tokenAudiences: string[];
 }
 
 /** `POST /token { audience, txn? }`: a compact JWS (the JWT) and its lifetime in seconds. */
-export interface TokenReply extends Reply {
-  token: string;
-  expiresIn: number;
-}
-
+export type TokenReply = Of<typeof R.tokenReply>;
 /** `GET /account/factors`. */
-export interface Factors extends Reply {
-  password: boolean;
-  webauthn: number;
-  totp: boolean;
-  recoveryCodes: { remaining: number };
-}
-
+export type Factors = Of<typeof R.factorsReply>;
 /** `POST /account/totp`: scan `qrCode` (a data: URL PNG) or type `secret` (base32). */
-export interface TotpEnrolment extends Reply {
-  otpauthUri: string;
-  qrCode: string;
-  secret: string;
-}
+export type TotpEnrolment = Of<typeof R.totpEnrolmentReply>;
+export type TotpConfirmReply = Of<typeof R.totpConfirmReply>;
+export type RecoveryCodesReply = Of<typeof R.recoveryCodesReply>;
+export type CredentialsReply = Of<typeof R.credentialsReply>;
+export type NextStepsReply = Of<typeof R.nextStepsReply>;
+export type LogoutOthersReply = Of<typeof R.logoutOthersReply>;
+export type ActivityReply = Of<typeof R.activityReply>;
+/** One event of GET /account/activity. */
+export type ActivityEvent = R.ActivityEventView;
+export type OkReply = Of<typeof R.okReply>;
 
-export type UserVerification = 'required' | 'preferred' | 'discouraged';
+/** Request bodies, inferred from the schemas keygate validates them with (server/src/http/request-schemas.ts). */
+export type RegistrationRequest = z.input<typeof Q.registrationOptionsRequest>;
+export type AuthenticationRequest = z.input<typeof Q.authenticationOptionsRequest>;
+export type UserVerification = NonNullable<AuthenticationRequest['userVerification']>;
 
-export interface RegistrationRequest {
-  username: string;
-  displayName?: string;
-  authenticatorSelection?: {
-    authenticatorAttachment?: 'platform' | 'cross-platform';
-    residentKey?: 'discouraged' | 'preferred' | 'required';
-    userVerification?: UserVerification;
-  };
-  attestation?: 'none' | 'direct' | 'indirect' | 'enterprise';
-}
-
-export type RegistrationOptions = Reply & PublicKeyCredentialCreationOptionsJSON;
-export type AuthenticationOptions = Reply & PublicKeyCredentialRequestOptionsJSON;
-export type RegistrationReply = Reply & { userId: string; credential: CredentialView; session?: SessionView; debug?: RegistrationDebug };
-export type AuthenticationReply = Reply & { user: UserView; credential: CredentialView; session?: SessionView; debug?: AuthenticationDebug };
+/** The options as keygate sends them, typed for @simplewebauthn/browser as well. */
+export type RegistrationOptions = Of<typeof R.registrationOptionsReply> & PublicKeyCredentialCreationOptionsJSON;
+export type AuthenticationOptions = Of<typeof R.authenticationOptionsReply> & PublicKeyCredentialRequestOptionsJSON;
+export type RegistrationReply = Of<typeof R.registrationResultReply>;
+export type AuthenticationReply = Of<typeof R.authenticationResultReply>;
 /** `POST /login/totp` and `/login/recovery-code` (the latter adds `recovery`). */
-export type CodeSignInReply = Reply & { user: UserView; session: SessionView; recovery?: RecoveryInfo };
+export type CodeSignInReply = Of<typeof R.codeSignInReply>;
 /** Anything that signed the user in: the demo announces the user and, after a recovery code, what remains. */
 export interface SignedInReply {
   user?: UserView;

@@ -12,23 +12,27 @@
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/browser';
 import { ApiError, extrasOf } from './api-error.js';
 import type {
+  ActivityReply,
   AuthenticationOptions,
   AuthenticationReply,
+  AuthenticationRequest,
   CodeSignInReply,
-  CredentialView,
+  CredentialsReply,
   Factors,
+  LogoutOthersReply,
   Me,
-  NextStep,
-  PendingSignIn,
+  NextStepsReply,
+  OkReply,
+  RecoveryCodesReply,
   RegistrationOptions,
   RegistrationReply,
   RegistrationRequest,
   Reply,
+  SessionReply,
   SessionState,
-  SessionView,
   TokenReply,
+  TotpConfirmReply,
   TotpEnrolment,
-  UserVerification,
 } from './api-types.js';
 
 export type * from './api-types.js';
@@ -58,56 +62,42 @@ async function call<T extends Reply>(method: Method, path: string, body?: unknow
   return json as T;
 }
 
-type SessionReply = Reply & { signedIn: boolean; user?: Me['user']; session?: SessionView; pendingSignIn?: PendingSignIn; passwordLogin?: boolean; tokenAudiences?: unknown };
-
-/** One event of GET /account/activity. */
-export interface ActivityEvent {
-  id: string;
-  type: string;
-  at: string;
-  outcome: 'success' | 'failure';
-  code?: string;
-  credentialId?: string;
-  ip?: string;
-  userAgent?: string;
-}
 
 export const api = {
   registrationOptions: (req: RegistrationRequest) => call<RegistrationOptions>('POST', '/attestation/options', req),
   registrationResult: (response: RegistrationResponseJSON) => call<RegistrationReply>('POST', '/attestation/result', response),
-  authenticationOptions: (req: { username?: string; userVerification?: UserVerification }) => call<AuthenticationOptions>('POST', '/assertion/options', req),
+  authenticationOptions: (req: AuthenticationRequest) => call<AuthenticationOptions>('POST', '/assertion/options', req),
   authenticationResult: (response: AuthenticationResponseJSON) => call<AuthenticationReply>('POST', '/assertion/result', response),
   /** Who is signed in (or half signed in), whether passwords are on, what tokens are issued for; GET /session never answers 401. */
   session: async (): Promise<SessionState> => {
     const r = await call<SessionReply>('GET', '/session');
-    const me = r.signedIn && r.user && r.session ? ({ status: r.status, errorMessage: r.errorMessage, user: r.user, session: r.session } as Me) : null;
-    const tokenAudiences = Array.isArray(r.tokenAudiences) ? r.tokenAudiences.filter((a): a is string => typeof a === 'string' && a !== '') : [];
-    return { me, pendingSignIn: me ? null : (r.pendingSignIn ?? null), passwordLogin: r.passwordLogin === true, tokenAudiences };
+    const me: Me | null = r.signedIn ? { status: r.status, errorMessage: r.errorMessage, user: r.user, session: r.session } : null;
+    return { me, pendingSignIn: r.signedIn ? null : (r.pendingSignIn ?? null), passwordLogin: r.passwordLogin, tokenAudiences: r.tokenAudiences.filter((a) => a !== '') };
   },
-  credentials: () => call<Reply & { credentials: CredentialView[] }>('GET', '/account/credentials'),
-  renameCredential: (id: string, name: string) => call<Reply>('PATCH', `/account/credentials/${encodeURIComponent(id)}`, { name }),
-  removeCredential: (id: string) => call<Reply>('DELETE', `/account/credentials/${encodeURIComponent(id)}`),
-  logout: () => call<Reply>('POST', '/session/logout', {}),
+  credentials: () => call<CredentialsReply>('GET', '/account/credentials'),
+  renameCredential: (id: string, name: string) => call<OkReply>('PATCH', `/account/credentials/${encodeURIComponent(id)}`, { name }),
+  removeCredential: (id: string) => call<OkReply>('DELETE', `/account/credentials/${encodeURIComponent(id)}`),
+  logout: () => call<OkReply>('POST', '/session/logout', {}),
   /** The signed-in user's own audit trail, newest first; pass `next` back as `before` for older events. */
   activity: (q: { limit?: number; before?: string }) =>
-    call<Reply & { events: ActivityEvent[]; next?: string }>('GET', `/account/activity?${new URLSearchParams(Object.entries(q).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]))}`),
+    call<ActivityReply>('GET', `/account/activity?${new URLSearchParams(Object.entries(q).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]))}`),
   /** Ends every other session of the signed-in user; `ended` says how many. */
-  logoutOthers: () => call<Reply & { ended: number }>('POST', '/session/logout-others', {}),
+  logoutOthers: () => call<LogoutOthersReply>('POST', '/session/logout-others', {}),
 
   /** First factor: resolves with what keygate wants next (a second factor, or `enrol`). */
-  passwordLogin: (username: string, password: string) => call<Reply & { next: NextStep[] }>('POST', '/login/password', { username, password }),
+  passwordLogin: (username: string, password: string) => call<NextStepsReply>('POST', '/login/password', { username, password }),
   totpLogin: (code: string) => call<CodeSignInReply>('POST', '/login/totp', { code }),
   recoveryCodeLogin: (code: string) => call<CodeSignInReply>('POST', '/login/recovery-code', { code }),
   /** A new account with a password; it must then enrol a second factor (`next: ["enrol"]`). */
-  passwordSignup: (username: string, password: string, displayName?: string) => call<Reply & { next: NextStep[] }>('POST', '/signup/password', { username, password, displayName }),
+  passwordSignup: (username: string, password: string, displayName?: string) => call<NextStepsReply>('POST', '/signup/password', { username, password, displayName }),
 
   factors: () => call<Factors>('GET', '/account/factors'),
-  setPassword: (newPassword: string) => call<Reply>('PUT', '/account/password', { newPassword }),
+  setPassword: (newPassword: string) => call<OkReply>('PUT', '/account/password', { newPassword }),
   startTotp: () => call<TotpEnrolment>('POST', '/account/totp', {}),
   /** During a password signup the reply says `signedIn: true` (the session is now a full sign-in). */
-  confirmTotp: (code: string) => call<Reply & { signedIn?: boolean; session?: SessionView }>('POST', '/account/totp/confirm', { code }),
-  removeTotp: () => call<Reply>('DELETE', '/account/totp'),
-  newRecoveryCodes: () => call<Reply & { codes: string[] }>('POST', '/account/recovery-codes', {}),
+  confirmTotp: (code: string) => call<TotpConfirmReply>('POST', '/account/totp/confirm', { code }),
+  removeTotp: () => call<OkReply>('DELETE', '/account/totp'),
+  newRecoveryCodes: () => call<RecoveryCodesReply>('POST', '/account/recovery-codes', {}),
 
   /**
    * Exchanges this sign-in for a JWT for `audience` (one of GET /session `tokenAudiences`),

@@ -36,6 +36,9 @@ export function buildApp(inputDeps: Deps, opts: { demoDir?: string | null } = {}
   const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
+  // No ETag / 304 on API replies: they are no-store, and the JWKS and discovery documents are
+  // cached by max-age (the demo's static files keep express.static's own validators).
+  app.set('etag', false);
   app.set('trust proxy', parseTrustProxy(config.trustProxy));
   // First: every later line and the reply carry the request id, and the timing covers it all.
   app.use(requestId(deps.random));
@@ -66,6 +69,9 @@ export function buildApp(inputDeps: Deps, opts: { demoDir?: string | null } = {}
   app.use(cookieParser(config.sessionSecret));
   // On the main port only with a token and no METRICS_PORT (main.ts serves that one).
   if (config.metricsToken !== undefined && config.metricsPort === undefined) app.use(metricsEndpoint(metrics, config.metricsToken));
+  // No automatic OPTIONS answers (Express would reply 200 "GET, HEAD"): keygate serves no
+  // cross-origin requests, so there is no preflight to answer; OPTIONS is an unknown method.
+  app.use((req, res, next) => (req.method === 'OPTIONS' ? notFound(req, res, next) : next()));
   app.use(opsRoutes(deps));
   app.use(tokenManagementRoutes(deps));
 

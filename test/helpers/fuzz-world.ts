@@ -26,6 +26,7 @@ import { totpCode } from '../../server/src/factors/totp/totp-code.js';
 import { FixedClock } from '../../server/src/lib/clock.js';
 import { secureRandom } from '../../server/src/lib/random.js';
 import type { Store } from '../../server/src/storage/ports.js';
+import { withOpenApiCheck } from './openapi-recorder.js';
 import { CookieJar, describeExchange, FuzzClient, type RawReply, type RawRequest } from './fuzz-client.js';
 import { allowDesignedChanges, recordingStore, refusedWrites, snapshotDiff, snapshotState, type Known, type RecordingStore } from './fuzz-store.js';
 import { SoftAuthenticator, type CoseAlg } from './soft-authenticator.js';
@@ -127,7 +128,7 @@ export class FuzzWorld {
     });
     const logger = pino({ level: 'error' }, sink);
     const app = buildApp({ config, store: rec.store, clock, random: secureRandom, logger }, { demoDir: null });
-    const client = await FuzzClient.listen(app);
+    const client = await FuzzClient.listen(withOpenApiCheck(app, config));
     const world = new FuzzWorld(rec, client, config, clock, await createTestCa(), errors);
     await world.#setUp();
     return world;

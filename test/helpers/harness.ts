@@ -1,7 +1,9 @@
 /**
  * An in-process keygate for integration tests: `buildApp()` on a given store with a
  * settable clock, plus the two ceremonies driven end to end through supertest with a
- * software authenticator. Every test talks to the real HTTP app.
+ * software authenticator. Every test talks to the real HTTP app, and every reply it gets is
+ * checked against the OpenAPI document (openapi-recorder.ts; the test fails after it ends
+ * if one is undocumented).
  */
 import request from 'supertest';
 import type { Express } from 'express';
@@ -12,6 +14,7 @@ import { FixedClock } from '../../server/src/lib/clock.js';
 import { silentLogger } from '../../server/src/lib/logger.js';
 import { secureRandom } from '../../server/src/lib/random.js';
 import type { Store } from '../../server/src/storage/ports.js';
+import { withOpenApiCheck } from './openapi-recorder.js';
 import { SoftAuthenticator, type CreateCredentialOptions, type GetAssertionOptions } from './soft-authenticator.js';
 import type { TestCa } from './test-ca.js';
 
@@ -38,7 +41,7 @@ export function createHarness(store: Store, opts: { env?: Record<string, string>
     ...opts.env,
   });
   const clock = new FixedClock(Date.now());
-  const app = buildApp({ config, store, clock, random: secureRandom, logger: silentLogger }, { demoDir: null });
+  const app = withOpenApiCheck(buildApp({ config, store, clock, random: secureRandom, logger: silentLogger }, { demoDir: null }), config);
   return {
     app,
     store,

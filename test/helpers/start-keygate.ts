@@ -24,6 +24,7 @@ import { silentLogger } from '../../server/src/lib/logger.js';
 import { secureRandom } from '../../server/src/lib/random.js';
 import { createMemoryStore } from '../../server/src/storage/memory/memory-store.js';
 import type { Store } from '../../server/src/storage/ports.js';
+import { withOpenApiCheck } from './openapi-recorder.js';
 
 export interface RunningKeygate {
   /** `http://localhost:<port>`: the one origin the server accepts. */
@@ -70,10 +71,9 @@ export async function startKeygate(opts: StartKeygateOptions = {}): Promise<Runn
     ...opts.env,
   });
   const store = opts.store ?? createMemoryStore();
-  app = buildApp(
-    { config, store, clock: opts.clock ?? systemClock, random: secureRandom, logger: silentLogger },
-    { demoDir: opts.demoDir === undefined ? DEMO_DIR : opts.demoDir },
-  );
+  const demoDir = opts.demoDir === undefined ? DEMO_DIR : opts.demoDir;
+  // Every reply is checked against the OpenAPI document (openapi-recorder.ts); the demo's files are not API replies.
+  app = withOpenApiCheck(buildApp({ config, store, clock: opts.clock ?? systemClock, random: secureRandom, logger: silentLogger }, { demoDir }), config, { staticAssets: demoDir !== null });
   return {
     url,
     port,

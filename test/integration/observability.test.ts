@@ -25,6 +25,7 @@ import { REQUEST_ID } from '../../server/src/observability/request-id.js';
 import { createMemoryStore } from '../../server/src/storage/memory/memory-store.js';
 import type { Store } from '../../server/src/storage/ports.js';
 import { ORIGIN, register, signIn, type Agent } from '../helpers/harness.js';
+import { withOpenApiCheck } from '../helpers/openapi-recorder.js';
 import { SoftAuthenticator } from '../helpers/soft-authenticator.js';
 import { testStores } from '../helpers/test-stores.js';
 
@@ -72,7 +73,7 @@ function observed(inner: Store, env: Record<string, string> = {}): Observed {
   const logger = createLogger('debug', { write: (s: string) => void raw.push(s) });
   const metrics = createMetrics({ processMetrics: true });
   const store = instrumentStore(inner, metrics);
-  const app = buildApp({ config, store, clock: new FixedClock(Date.now()), random: secureRandom, logger, metrics }, { demoDir: null });
+  const app = withOpenApiCheck(buildApp({ config, store, clock: new FixedClock(Date.now()), random: secureRandom, logger, metrics }, { demoDir: null }), config);
   return {
     app,
     store,

@@ -11,13 +11,14 @@ import { FixedClock } from '../../server/src/lib/clock.js';
 import { createLogger } from '../../server/src/lib/logger.js';
 import { secureRandom } from '../../server/src/lib/random.js';
 import { createMemoryStore } from '../../server/src/storage/memory/memory-store.js';
+import { withOpenApiCheck } from '../helpers/openapi-recorder.js';
 
 function app(env: Record<string, string>) {
   const raw: string[] = [];
   const logger = createLogger('info', { write: (s: string) => void raw.push(s) });
   const config = loadConfig({ NODE_ENV: 'test', RP_ID: 'localhost', RP_ORIGINS: 'http://localhost:3000', LOCKOUT_IP_THRESHOLD: '1000', ...env });
   const store = createMemoryStore();
-  return { app: buildApp({ config, store, clock: new FixedClock(Date.now()), random: secureRandom, logger }, { demoDir: null }), store, lines: () => raw.map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return { app: withOpenApiCheck(buildApp({ config, store, clock: new FixedClock(Date.now()), random: secureRandom, logger }, { demoDir: null }), config), store, lines: () => raw.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 const warnings = (lines: Record<string, unknown>[]) => lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('X-Forwarded-For arrived but TRUST_PROXY=false'));
 
@@ -49,7 +50,7 @@ describe('developer detail when NODE_ENV is forgotten', () => {
   const HTTPS = { RP_ID: 'example.com', RP_ORIGINS: 'https://login.example.com' };
   const refusal = async (env: Record<string, string | undefined>) => {
     const config = loadConfig({ ...HTTPS, ...env } as Record<string, string>);
-    const a = buildApp({ config, store: createMemoryStore(), clock: new FixedClock(Date.now()), random: secureRandom, logger: createLogger('silent') }, { demoDir: null });
+    const a = withOpenApiCheck(buildApp({ config, store: createMemoryStore(), clock: new FixedClock(Date.now()), random: secureRandom, logger: createLogger('silent') }, { demoDir: null }), config);
     return (await request(a).post('/attestation/result').set('Origin', 'https://login.example.com').send({ id: 5 })).body;
   };
   it('https origins without NODE_ENV answer like production: code and message, no detail', async () => {

@@ -108,7 +108,7 @@ describe('error catalogue', () => {
 
   it('is the OpenAPI error schema\'s code enum', () => {
     const doc = openApiDocument(loadConfig({ SESSION_SECRET: 'x'.repeat(32) }));
-    const code = (doc.components.schemas.Failed.properties as { code: { enum: string[] } }).code;
+    const code = ((doc.components.schemas.Failed as { properties: unknown }).properties as { code: { enum: string[] } }).code;
     expect([...code.enum].sort()).toEqual(codes);
   });
 

@@ -1,11 +1,12 @@
 import type { AuditEvent } from '../storage/ports.js';
+import type { ActivityEventView } from './response-schemas.js';
 
 /**
  * What `GET /account/activity` shows a user of one of their audit events: what happened, when,
  * how it ended (with the error code), from which IP and browser, and which key. Never the
  * developer `detail` or other `data` (they may name internals).
  */
-export function activityView(e: AuditEvent) {
+export function activityView(e: AuditEvent): ActivityEventView {
   return {
     id: e.id,
     type: e.type,

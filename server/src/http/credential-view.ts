@@ -1,9 +1,10 @@
 import { credentialKind } from '../policy/credential-kind.js';
 import { authenticatorModel } from '../attestation/aaguid-names.js';
 import type { StoredCredential } from '../storage/ports.js';
+import type { CredentialView } from './response-schemas.js';
 
 /** A credential as the account API shows it: no key material, no attestation bytes. */
-export function credentialView(c: StoredCredential) {
+export function credentialView(c: StoredCredential): CredentialView {
   return {
     id: c.id,
     name: c.name,

@@ -2,12 +2,17 @@ import type { FinishAuthenticationResult } from '../ceremonies/finish-authentica
 import type { FinishRegistrationResult } from '../ceremonies/finish-registration.js';
 import { credentialView } from './credential-view.js';
 import { sessionView } from './session-view.js';
+import type { authenticationResultReply, registrationResultReply } from './response-schemas.js';
+import type { z } from 'zod';
+
+/** A finished ceremony's reply without status/errorMessage (the route adds them). */
+type Described<S extends z.ZodType> = Omit<z.output<S>, 'status' | 'errorMessage'>;
 
 /**
  * Reply bodies for finished ceremonies. With `debug` (outside production) they include
  * what the demo's developer panel shows: the decoded facts keygate verified.
  */
-export function describeRegistration(r: FinishRegistrationResult, debug: boolean) {
+export function describeRegistration(r: FinishRegistrationResult, debug: boolean): Described<typeof registrationResultReply> {
   return {
     userId: r.userId,
     credential: credentialView(r.credential),
@@ -27,7 +32,7 @@ export function describeRegistration(r: FinishRegistrationResult, debug: boolean
   };
 }
 
-export function describeAuthentication(r: FinishAuthenticationResult, debug: boolean) {
+export function describeAuthentication(r: FinishAuthenticationResult, debug: boolean): Described<typeof authenticationResultReply> {
   return {
     user: { id: r.user.id, username: r.user.username, displayName: r.user.displayName },
     credential: credentialView(r.credential),
