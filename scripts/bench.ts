@@ -6,8 +6,9 @@
  *   npm run bench -- --no-mongo   skip the MongoDB suite
  *
  * Cases (each: warm-up, then a fixed iteration count, capped by a per-case time budget):
- *  1. pure verification, in-process: verifyAuthentication ES256/EdDSA/RS256 and
- *     verifyRegistration none/packed-self/packed-full/fido-u2f (scripts/bench/pure-verify.ts);
+ *  1. pure verification, in-process: verifyAuthentication ES256/EdDSA/RS256 (lean path,
+ *     library path, and one bare crypto.verify of the same signature: the assertion figure)
+ *     and verifyRegistration none/packed-self/packed-full/fido-u2f (scripts/bench/pure-verify.ts);
  *  2. full HTTP ceremonies through a listening keygate on 127.0.0.1 (global fetch + cookie
  *     jar): registration and sign-in, on the memory store and on MongoDB (the in-memory Java
  *     test server, skipped with a printed reason if it cannot start) (http-ceremonies.ts);
@@ -20,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { createMemoryStore } from '../server/src/storage/memory/memory-store.js';
 import { runHttpSuite, type HttpPlans } from './bench/http-ceremonies.js';
 import { fetchLoopbackOnly, openBenchMongo } from './bench/local-only.js';
-import { runPureVerify } from './bench/pure-verify.js';
+import { formatAssertionFloor, runPureVerify } from './bench/pure-verify.js';
 import { formatRatios, formatTable, type RatioSpec } from './bench/report.js';
 import type { Plan, Result } from './bench/stats.js';
 
@@ -32,10 +33,11 @@ function plans(quick: boolean) {
   const p = (warmup: number, iterations: number, budgetMs: number): Plan => ({ warmup, iterations, budgetMs });
   if (quick) {
     const http: HttpPlans = { floor: p(10, 50, 1000), register: p(3, 20, 1500), signIn: p(5, 30, 1500), concurrent: { ...p(16, 96, 2000), concurrency: 16 } };
-    return { pure: p(5, 30, 1000), memory: http, mongo: http, watchdogMs: 40_000 };
+    return { pure: p(5, 30, 1000), assertion: p(50, 300, 400), memory: http, mongo: http, watchdogMs: 40_000 };
   }
   return {
     pure: p(50, 500, 5000),
+    assertion: p(300, 3000, 1500),
     memory: { floor: p(100, 1000, 2500), register: p(30, 300, 5000), signIn: p(50, 500, 5000), concurrent: { ...p(64, 1600, 6000), concurrency: 16 } },
     mongo: { floor: p(50, 300, 1500), register: p(20, 200, 5000), signIn: p(30, 300, 5000), concurrent: { ...p(32, 800, 5000), concurrency: 16 } },
     watchdogMs: 58_000,
@@ -43,6 +45,8 @@ function plans(quick: boolean) {
 }
 
 const RATIOS: RatioSpec[] = [
+  { label: 'lean / bare crypto.verify ES256 (target <= 1.5x)', a: ['pure', 'verifyAuthentication ES256'], b: ['pure', 'crypto.verify ES256 (bare)'] },
+  { label: 'library path / bare crypto.verify ES256', a: ['pure', 'verifyAuthentication ES256 (library path)'], b: ['pure', 'crypto.verify ES256 (bare)'] },
   { label: 'EdDSA / ES256 verifyAuthentication', a: ['pure', 'verifyAuthentication EdDSA'], b: ['pure', 'verifyAuthentication ES256'] },
   { label: 'RS256 / ES256 verifyAuthentication', a: ['pure', 'verifyAuthentication RS256'], b: ['pure', 'verifyAuthentication ES256'] },
   { label: 'packed-self / none verifyRegistration', a: ['pure', 'verifyRegistration packed-self'], b: ['pure', 'verifyRegistration none'] },
@@ -88,7 +92,7 @@ async function main(argv: string[]): Promise<number> {
   log('latencies in ms; serial cases: ops/s = 1000 / mean; concurrent: completed / wall time.\n');
 
   log('[1/3] pure verification (fixtures generated before timing)');
-  results.push(...(await runPureVerify(plan.pure, log)));
+  results.push(...(await runPureVerify(plan.pure, plan.assertion, log)));
 
   log('[2/3] HTTP ceremonies, memory store (+ [3/3] 16 sign-ins in flight)');
   const memory = createMemoryStore();
@@ -120,6 +124,8 @@ async function main(argv: string[]): Promise<number> {
   log(`\n${formatTable(results)}\n`);
   log('ratios (mean latency unless marked; >1x = slower / more):');
   log(formatRatios(results, RATIOS));
+  log('\npure assertion verification, µs per verification (mean; p50), same signatures:');
+  log(formatAssertionFloor(results));
   log('\nwhere a serial HTTP sign-in waits on the store (awaited time per call site):');
   log(breakdowns.join('\n'));
   for (const s of skipped) log(`\nSKIPPED ${s}`);

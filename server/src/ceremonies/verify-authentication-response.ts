@@ -1,20 +1,18 @@
-import { verifyAuthenticationResponse, type AuthenticationResponseJSON } from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { VerificationError } from '../errors/keygate-error.js';
+import type { AssertionSignatureStep } from './assertion-signature/assertion-signature-step.js';
+import { verifyAssertionSignature } from './assertion-signature/verify-assertion-signature.js';
 import { checkAuthenticatorData } from './checks/authenticator-data-checks.js';
 import { checkClientData } from './checks/client-data-checks.js';
-import { decodeClientData, decodeField, parseAuthData } from './checks/decode-response.js';
-import { useKeygateTokenBindingRule } from './checks/library-client-data.js';
-
-// keygate's checkTokenBinding is the one Token Binding rule (see checks/library-client-data.ts).
-useKeygateTokenBindingRule();
+import { decodeField, parseAuthData, readClientData } from './checks/decode-response.js';
 
 /** What the relying party expects of an assertion, and the stored credential it claims. */
 export interface AuthenticationExpectations {
   challenge: string;
   origins: readonly string[];
   rpId: string;
+  /** UV, as policy decided. UP has no option: §7.2 step 16 requires it of every assertion. */
   requireUserVerification: boolean;
-  requireUserPresence?: boolean;
   /** `backupEligible`, when known, must match the BE flag (it is fixed for a credential's life). */
   credential: { id: string; publicKey: Uint8Array; counter: number; backupEligible?: boolean };
 }
@@ -45,43 +43,34 @@ export class CounterRegressionError extends SignedResponseError {
 }
 
 /**
- * Verifies an assertion (WebAuthn §7.2) as ordered checks with their own codes. The
- * signature (§7.2 steps 19-20) is verified by @simplewebauthn/server; the counter check
- * (step 21) runs here, only after the signature verified, so an unsigned response can
- * never flag a credential as cloned.
+ * Verifies an assertion (WebAuthn §7.2) as ordered checks with their own codes, the one list
+ * of them. Each binary part is decoded once, here. The signature (§7.2 steps 19-20) is the
+ * `signature` step: node:crypto (assertion-signature/verify-assertion-signature.ts) unless a
+ * caller passes another (the differential test passes the library's). The counter check
+ * (step 21) runs here, only after the signature verified, so an unsigned response can never
+ * flag a credential as cloned.
  */
-export async function verifyAuthentication(response: AuthenticationResponseJSON, exp: AuthenticationExpectations): Promise<VerifiedAuthentication> {
+export async function verifyAuthentication(
+  response: AuthenticationResponseJSON,
+  exp: AuthenticationExpectations,
+  signature: AssertionSignatureStep = verifyAssertionSignature,
+): Promise<VerifiedAuthentication> {
   // §7.2 steps 9-10: decode clientDataJSON.
-  const clientData = decodeClientData(response.response.clientDataJSON);
-  // §7.2 steps 11-14: type, challenge, origin, cross-origin.
+  const { bytes: clientDataJSON, clientData } = readClientData(response.response.clientDataJSON);
+  // §7.2 steps 11-14: type, challenge, origin, cross-origin (and topOrigin).
   checkClientData(clientData, { type: 'webauthn.get', challenge: exp.challenge, origins: exp.origins });
   // §7.2 steps 15-17: RP ID hash, UP, UV.
-  const ad = parseAuthData(decodeField(response.response.authenticatorData, 'response.authenticatorData'));
-  checkAuthenticatorData(ad, {
-    rpId: exp.rpId,
-    requireUserPresence: exp.requireUserPresence ?? true,
-    requireUserVerification: exp.requireUserVerification,
-  });
-  decodeField(response.response.signature, 'response.signature');
+  const authenticatorData = decodeField(response.response.authenticatorData, 'response.authenticatorData');
+  const ad = parseAuthData(authenticatorData);
+  checkAuthenticatorData(ad, { rpId: exp.rpId, requireUserPresence: true, requireUserVerification: exp.requireUserVerification });
+  const sig = decodeField(response.response.signature, 'response.signature');
+  // §5.1: `id` is base64url(rawId). The stored key was found by `id`; a `rawId` naming another
+  // credential makes the response inconsistent (the library refused this too).
+  if (response.id !== response.rawId) {
+    throw new VerificationError('credential_id_mismatch', 'response id and rawId differ');
+  }
   // §7.2 steps 19-20: the signature over authenticatorData || SHA-256(clientDataJSON).
-  // The library's own counter check is switched off (stored counter passed as 0) so that
-  // a regression is reported below with its own code.
-  let verified;
-  try {
-    verified = await verifyAuthenticationResponse({
-      response,
-      expectedChallenge: exp.challenge,
-      expectedOrigin: [...exp.origins],
-      expectedRPID: exp.rpId,
-      requireUserVerification: exp.requireUserVerification,
-      credential: { id: exp.credential.id, publicKey: new Uint8Array(exp.credential.publicKey), counter: 0 },
-    });
-  } catch (err) {
-    throw new VerificationError('signature_invalid', (err as Error).message);
-  }
-  if (!verified.verified) {
-    throw new VerificationError('signature_invalid', 'signature did not verify with the stored public key');
-  }
+  await signature({ response, expectations: exp, authenticatorData, clientDataJSON, signature: sig });
   // WebAuthn L3 §7.2 (backup flags): BE is fixed when the credential is created; a change means
   // this is not the credential keygate registered (or a misbehaving authenticator).
   if (exp.credential.backupEligible !== undefined && ad.flags.be !== exp.credential.backupEligible) {

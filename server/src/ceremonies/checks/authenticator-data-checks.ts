@@ -11,7 +11,7 @@ export function checkAuthenticatorData(
   expected: { rpId: string; requireUserPresence: boolean; requireUserVerification: boolean },
 ): void {
   // §7.1 step 13 / §7.2 step 15: rpIdHash is SHA-256 of this RP ID.
-  const want = createHash('sha256').update(expected.rpId).digest();
+  const want = rpIdHash(expected.rpId);
   if (ad.rpIdHash.length !== 32 || !timingSafeEqual(want, ad.rpIdHash)) {
     throw new VerificationError('rp_id_mismatch', `authenticatorData.rpIdHash is not SHA-256("${expected.rpId}")`);
   }
@@ -28,3 +28,11 @@ export function checkAuthenticatorData(
     throw new VerificationError('malformed_authenticator_data', 'flag BS set without BE');
   }
 }
+
+/** SHA-256 of the RP ID, remembered for the last one asked (a deployment has one RP ID). */
+function rpIdHash(rpId: string): Buffer {
+  if (lastRpId?.rpId !== rpId) lastRpId = { rpId, hash: createHash('sha256').update(rpId).digest() };
+  return lastRpId.hash;
+}
+
+let lastRpId: { rpId: string; hash: Buffer } | undefined;

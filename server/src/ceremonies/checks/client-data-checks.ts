@@ -25,6 +25,13 @@ export function checkClientData(
   if (cd.crossOrigin === true) {
     throw new VerificationError('cross_origin_not_allowed', `crossOrigin true, topOrigin ${String(cd.topOrigin)}`);
   }
+  // WebAuthn L3 §7.1 step 10 / §7.2 step 14: a (non-empty) C.topOrigin names a top-level page
+  // this RP would be embedded in; keygate expects none. A browser sends it only together with
+  // crossOrigin true (refused above); sent without, it contradicts itself
+  // (@simplewebauthn/server refused it in assertions for that reason).
+  if (cd.topOrigin) {
+    throw new VerificationError('cross_origin_not_allowed', `topOrigin ${JSON.stringify(cd.topOrigin)} with crossOrigin ${String(cd.crossOrigin)}`);
+  }
   checkTokenBinding(cd.tokenBinding);
 }
 

@@ -26,10 +26,15 @@ export interface ClientData {
 }
 
 export function decodeClientData(clientDataJSON: string): ClientData {
+  return readClientData(clientDataJSON).clientData;
+}
+
+/** `decodeClientData`, also handing back the decoded bytes (what the signature covers, hashed). */
+export function readClientData(clientDataJSON: string): { bytes: Uint8Array<ArrayBuffer>; clientData: ClientData } {
   const bytes = decodeField(clientDataJSON, 'response.clientDataJSON');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    parsed = JSON.parse(UTF8.decode(bytes));
   } catch (err) {
     throw new VerificationError('malformed_client_data', `clientDataJSON is not UTF-8 JSON: ${(err as Error).message}`);
   }
@@ -37,8 +42,11 @@ export function decodeClientData(clientDataJSON: string): ClientData {
   if (!cd || typeof cd !== 'object' || typeof cd.type !== 'string' || typeof cd.challenge !== 'string' || typeof cd.origin !== 'string') {
     throw new VerificationError('malformed_client_data', 'clientDataJSON lacks string type, challenge or origin');
   }
-  return cd as ClientData;
+  return { bytes, clientData: cd as ClientData };
 }
+
+/** Strict UTF-8 (a malformed sequence throws instead of becoming U+FFFD); stateless between calls. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 export interface AttestationParts {
   fmt: string;
