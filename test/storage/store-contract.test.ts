@@ -43,6 +43,11 @@ function newCredential(userId: string, o: Partial<StoredCredential> = {}): Store
   };
 }
 
+/** What recordUse compares: the registration (owner, createdAt) and the counter verified against. */
+function expecting(c: StoredCredential, counter: number): { counter: number; userId: string; createdAt: Date } {
+  return { counter, userId: c.userId, createdAt: c.createdAt };
+}
+
 function newCeremony(o: Partial<Ceremony> = {}): Ceremony {
   return {
     id: id(32),
@@ -115,6 +120,40 @@ describe.each(stores)('%s store', (_name, factory) => {
         expectDate(byId!.createdAt);
         expect(byId).not.toHaveProperty('_id');
         expect(await store.users.findByUsername(u.username)).toEqual(u);
+      }));
+
+    it("findWithCredentials: the user and only their credentials, oldest first, in one read; undefined for an unknown username", () =>
+      withStore(async (store) => {
+        const u = newUser();
+        const other = newUser();
+        await store.users.insert(u);
+        await store.users.insert(other);
+        await store.credentials.insert(newCredential(u.id, { name: 'middle', createdAt: at(2000) }));
+        await store.credentials.insert(newCredential(other.id, { name: 'other', createdAt: at(1500) }));
+        await store.credentials.insert(newCredential(u.id, { name: 'newest', createdAt: at(3000) }));
+        const oldest = newCredential(u.id, { name: 'oldest', createdAt: at(1000) });
+        await store.credentials.insert(oldest);
+        const got = await store.users.findWithCredentials(u.username);
+        expect(got!.user).toEqual(u);
+        expect(got!.user).not.toHaveProperty('_id');
+        expect(got!.user).not.toHaveProperty('credentials');
+        expect(got!.credentials.map((c) => c.name)).toEqual(['oldest', 'middle', 'newest']);
+        expect(got!.credentials.map((c) => c.name)).toEqual((await store.credentials.listByUser(u.id)).map((c) => c.name));
+        const { publicKey, attestationObject, ...rest } = got!.credentials[0]!;
+        const { publicKey: pk, attestationObject: ao, ...expected } = oldest;
+        expect(rest).toEqual(expected);
+        expectBytes(publicKey, pk);
+        expectBytes(attestationObject, ao);
+        const lonely = newUser();
+        await store.users.insert(lonely);
+        expect(await store.users.findWithCredentials(lonely.username)).toEqual({ user: lonely, credentials: [] });
+        expect(await store.users.findWithCredentials('nobody')).toBeUndefined();
+        // Copies: mutating the answer changes nothing stored.
+        got!.credentials[0]!.counter = 99;
+        got!.user.displayName = 'changed';
+        const again = await store.users.findWithCredentials(u.username);
+        expect(again!.credentials[0]!.counter).toBe(oldest.counter);
+        expect(again!.user.displayName).toBe(u.displayName);
       }));
 
     it('returns undefined for unknown ids and usernames', () =>
@@ -269,7 +308,7 @@ describe.each(stores)('%s store', (_name, factory) => {
           const c = newCredential(id(32), { counter: 5, backedUp: false, lastUsedAt: undefined });
           await store.credentials.insert(c);
           const lastUsedAt = at(60_000);
-          expect(await store.credentials.recordUse(c.id, 5, { counter: 9, lastUsedAt, backedUp: true })).toBe(true);
+          expect(await store.credentials.recordUse(c.id, expecting(c, 5), { counter: 9, lastUsedAt, backedUp: true })).toBe(true);
           const got = await store.credentials.findById(c.id);
           expect(got!.counter).toBe(9);
           expectDate(got!.lastUsedAt);
@@ -288,8 +327,8 @@ describe.each(stores)('%s store', (_name, factory) => {
           const c = newCredential(id(32), { counter: 5 });
           await store.credentials.insert(c);
           const before = await store.credentials.findById(c.id);
-          expect(await store.credentials.recordUse(c.id, 4, { counter: 7, lastUsedAt: at(99_000), backedUp: true })).toBe(false);
-          expect(await store.credentials.recordUse(c.id, 6, { counter: 7, lastUsedAt: at(99_000), backedUp: true })).toBe(false);
+          expect(await store.credentials.recordUse(c.id, expecting(c, 4), { counter: 7, lastUsedAt: at(99_000), backedUp: true })).toBe(false);
+          expect(await store.credentials.recordUse(c.id, expecting(c, 6), { counter: 7, lastUsedAt: at(99_000), backedUp: true })).toBe(false);
           expect(await store.credentials.findById(c.id)).toEqual(before);
         }));
 
@@ -297,15 +336,15 @@ describe.each(stores)('%s store', (_name, factory) => {
         withStore(async (store) => {
           const c = newCredential(id(32), { counter: 5 });
           await store.credentials.insert(c);
-          expect(await store.credentials.recordUse(c.id, 5, { counter: 6, lastUsedAt: at(1), backedUp: false })).toBe(true);
-          expect(await store.credentials.recordUse(c.id, 5, { counter: 7, lastUsedAt: at(2), backedUp: false })).toBe(false);
+          expect(await store.credentials.recordUse(c.id, expecting(c, 5), { counter: 6, lastUsedAt: at(1), backedUp: false })).toBe(true);
+          expect(await store.credentials.recordUse(c.id, expecting(c, 5), { counter: 7, lastUsedAt: at(2), backedUp: false })).toBe(false);
           expect((await store.credentials.findById(c.id))!.counter).toBe(6);
-          expect(await store.credentials.recordUse(c.id, 6, { counter: 7, lastUsedAt: at(3), backedUp: false })).toBe(true);
+          expect(await store.credentials.recordUse(c.id, expecting(c, 6), { counter: 7, lastUsedAt: at(3), backedUp: false })).toBe(true);
         }));
 
       it('false for an unknown id', () =>
         withStore(async (store) => {
-          expect(await store.credentials.recordUse(id(), 0, { counter: 1, lastUsedAt: at(1), backedUp: false })).toBe(false);
+          expect(await store.credentials.recordUse(id(), { counter: 0, userId: id(32), createdAt: at(0) }, { counter: 1, lastUsedAt: at(1), backedUp: false })).toBe(false);
         }));
 
       it('of 20 concurrent callers with the same expected counter exactly one wins', () =>
@@ -313,11 +352,95 @@ describe.each(stores)('%s store', (_name, factory) => {
           const c = newCredential(id(32), { counter: 5 });
           await store.credentials.insert(c);
           const results = await Promise.all(
-            Array.from({ length: 20 }, (_, i) => store.credentials.recordUse(c.id, 5, { counter: 6 + i, lastUsedAt: at(i), backedUp: false })),
+            Array.from({ length: 20 }, (_, i) => store.credentials.recordUse(c.id, expecting(c, 5), { counter: 6 + i, lastUsedAt: at(i), backedUp: false })),
           );
           expect(results.filter(Boolean)).toHaveLength(1);
           const winner = results.indexOf(true);
           expect((await store.credentials.findById(c.id))!.counter).toBe(6 + winner);
+        }));
+
+      it('loses, changing nothing, once the credential is disabled or flagged possibly cloned', () =>
+        withStore(async (store) => {
+          const c = newCredential(id(32), { counter: 5 });
+          await store.credentials.insert(c);
+          await store.credentials.setDisabled(c.id, true);
+          expect(await store.credentials.recordUse(c.id, expecting(c, 5), { counter: 6, lastUsedAt: at(1), backedUp: false })).toBe(false);
+          await store.credentials.setDisabled(c.id, false);
+          await store.credentials.markPossiblyCloned(c.id);
+          expect(await store.credentials.recordUse(c.id, expecting(c, 5), { counter: 6, lastUsedAt: at(1), backedUp: false })).toBe(false);
+          expect((await store.credentials.findById(c.id))!.counter).toBe(5);
+        }));
+
+      it('loses for another registration of the same id (removed and registered again, by anyone)', () =>
+        withStore(async (store) => {
+          const c = newCredential(id(32), { counter: 5, createdAt: at(0) });
+          await store.credentials.insert(c);
+          await store.credentials.delete(c.id, c.userId);
+          const again = { ...c, userId: id(32), createdAt: at(10_000) };
+          await store.credentials.insert(again);
+          expect(await store.credentials.recordUse(c.id, expecting(c, 5), { counter: 6, lastUsedAt: at(1), backedUp: false })).toBe(false);
+          expect(await store.credentials.recordUse(c.id, { ...expecting(c, 5), userId: again.userId }, { counter: 6, lastUsedAt: at(1), backedUp: false })).toBe(false);
+          expect(await store.credentials.recordUse(c.id, { ...expecting(c, 5), createdAt: again.createdAt }, { counter: 6, lastUsedAt: at(1), backedUp: false })).toBe(false);
+          expect((await store.credentials.findById(c.id))!.counter).toBe(5);
+          expect(await store.credentials.recordUse(c.id, expecting(again, 5), { counter: 6, lastUsedAt: at(1), backedUp: false })).toBe(true);
+        }));
+
+      it('racing a disable: either the use won before it, or it lost and the counter is unchanged', () =>
+        withStore(async (store) => {
+          for (let round = 0; round < 10; round++) {
+            const c = newCredential(id(32), { counter: 5 });
+            await store.credentials.insert(c);
+            const [won] = await Promise.all([
+              store.credentials.recordUse(c.id, expecting(c, 5), { counter: 6, lastUsedAt: at(1), backedUp: false }),
+              store.credentials.setDisabled(c.id, true),
+            ]);
+            const after = await store.credentials.findById(c.id);
+            expect(after!.disabled).toBe(true);
+            expect(after!.counter).toBe(won ? 6 : 5);
+          }
+        }));
+    });
+
+    describe('findWithOwner (one read)', () => {
+      it('the credential and its owner; owner absent when the user record is gone; undefined for an unknown id', () =>
+        withStore(async (store) => {
+          const u = newUser();
+          await store.users.insert(u);
+          const c = newCredential(u.id);
+          await store.credentials.insert(c);
+          const got = await store.credentials.findWithOwner(c.id);
+          expect(got!.owner).toEqual(u);
+          expect(got!.owner).not.toHaveProperty('_id');
+          const { publicKey, attestationObject, ...rest } = got!.credential;
+          const { publicKey: pk, attestationObject: ao, ...expected } = c;
+          expect(rest).toEqual(expected);
+          expect(got!.credential).not.toHaveProperty('owner');
+          expectBytes(publicKey, pk);
+          expectBytes(attestationObject, ao);
+          expectDate(got!.credential.createdAt);
+          expectDate(got!.owner!.createdAt);
+          const orphan = newCredential(id(32));
+          await store.credentials.insert(orphan);
+          const lone = await store.credentials.findWithOwner(orphan.id);
+          expect(lone!.credential.id).toBe(orphan.id);
+          expect(lone!.owner).toBeUndefined();
+          expect(await store.credentials.findWithOwner(id())).toBeUndefined();
+        }));
+
+      it('copies: mutating the answer does not change the store', () =>
+        withStore(async (store) => {
+          const u = newUser();
+          await store.users.insert(u);
+          const c = newCredential(u.id, { counter: 5 });
+          await store.credentials.insert(c);
+          const got = await store.credentials.findWithOwner(c.id);
+          got!.credential.counter = 99;
+          got!.credential.publicKey[0] = (got!.credential.publicKey[0]! + 1) % 256;
+          got!.owner!.username = 'mallory';
+          const again = await store.credentials.findWithOwner(c.id);
+          expect(again!.credential.counter).toBe(5);
+          expectBytes(again!.credential.publicKey, c.publicKey);
+          expect(again!.owner!.username).toBe(u.username);
         }));
     });
 
@@ -407,6 +530,31 @@ describe.each(stores)('%s store', (_name, factory) => {
         expect(taken!.userId).toBeUndefined();
         expect(taken!.allowCredentialIds).toBeUndefined();
         expect(taken!.newUser).toBeUndefined();
+      }));
+
+    it('round-trips a snapshot (user and credentials, bytes and dates intact)', () =>
+      withStore(async (store) => {
+        const u = newUser();
+        const creds = [newCredential(u.id), newCredential(u.id, { discoverable: undefined, lastUsedAt: undefined, counter: 0 })];
+        const c = newCeremony({ kind: 'authentication', userId: u.id, username: undefined, displayName: undefined, newUser: undefined, allowCredentialIds: creds.map((x) => x.id), snapshot: { user: u, credentials: creds } });
+        await put(store, c);
+        const taken = await take(store, c, at(1));
+        const { snapshot, ...rest } = taken!;
+        const { snapshot: expectedSnapshot, ...expected } = c;
+        expect(rest).toEqual(expected);
+        expect(snapshot!.user).toEqual(expectedSnapshot!.user);
+        expectDate(snapshot!.user.createdAt);
+        snapshot!.credentials.forEach((got, i) => {
+          const want = expectedSnapshot!.credentials[i]!;
+          const { publicKey, attestationObject, ...r } = got;
+          const { publicKey: pk, attestationObject: ao, ...e } = want;
+          expect(r).toEqual(e);
+          expectBytes(publicKey, pk);
+          expectBytes(attestationObject, ao);
+          expectDate(got.createdAt);
+        });
+        expect(snapshot!.credentials[1]!.discoverable).toBeUndefined();
+        expect(snapshot!.credentials[1]!.lastUsedAt).toBeUndefined();
       }));
 
     it('round-trips allowCredentialIds', () =>
@@ -552,6 +700,70 @@ describe.each(stores)('%s store', (_name, factory) => {
         expect(await store.sessions.get(gone.id, at(1))).toBeUndefined();
       }));
 
+    describe('rotate (one operation)', () => {
+      it('stores the new session and ends the old one: it no longer reads, deletes, detaches or counts', () =>
+        withStore(async (store) => {
+          const old = newSession({ credentialId: 'cred-r' });
+          await store.sessions.put(old);
+          const next = newSession({ userId: old.userId, credentialId: 'cred-r' });
+          await store.sessions.rotate(next, old.id);
+          expect(await store.sessions.get(next.id, at(1))).toEqual(next);
+          expect(await store.sessions.get(old.id, at(1))).toBeUndefined();
+          expect(await store.sessions.delete(old.id)).toBe(false);
+          expect(await store.sessions.detachCredential(old.id, 'cred-r')).toBe(false);
+          expect(await store.sessions.deleteByCredential('cred-r', next.id)).toBe(0);
+          expect(await store.sessions.deleteByUser(old.userId, next.id)).toBe(0);
+          expect(await store.sessions.get(next.id, at(1))).toEqual(next);
+        }));
+
+      it('with no previous session (an anonymous id) or none given: only stores the new one', () =>
+        withStore(async (store) => {
+          const other = newSession();
+          await store.sessions.put(other);
+          const a = newSession();
+          await store.sessions.rotate(a, id(32));
+          const b = newSession();
+          await store.sessions.rotate(b);
+          expect(await store.sessions.get(a.id, at(1))).toEqual(a);
+          expect(await store.sessions.get(b.id, at(1))).toEqual(b);
+          expect(await store.sessions.get(other.id, at(1))).toEqual(other);
+          // The same id as previous: kept (never deletes what it just wrote).
+          const c = newSession();
+          await store.sessions.rotate(c, c.id);
+          expect(await store.sessions.get(c.id, at(1))).toEqual(c);
+        }));
+
+      it('the ended id can be used again later by a new session (put)', () =>
+        withStore(async (store) => {
+          const old = newSession();
+          await store.sessions.put(old);
+          await store.sessions.rotate(newSession(), old.id);
+          const reborn = newSession({ id: old.id });
+          await store.sessions.put(reborn);
+          expect(await store.sessions.get(old.id, at(1))).toEqual(reborn);
+        }));
+
+      it('concurrent rotations of one old session: each new session is stored, the old one ends', () =>
+        withStore(async (store) => {
+          const old = newSession();
+          await store.sessions.put(old);
+          const news = Array.from({ length: 10 }, () => newSession({ userId: old.userId }));
+          await Promise.all(news.map((s) => store.sessions.rotate(s, old.id)));
+          expect(await store.sessions.get(old.id, at(1))).toBeUndefined();
+          for (const s of news) expect(await store.sessions.get(s.id, at(1))).toEqual(s);
+        }));
+
+      it('copies: mutating the rotated session afterwards does not change the store', () =>
+        withStore(async (store) => {
+          const s = newSession();
+          await store.sessions.rotate(s);
+          const before = structuredClone(s);
+          s.amr.push('x');
+          s.expiresAt.setTime(0);
+          expect(await store.sessions.get(s.id, at(1))).toEqual(before);
+        }));
+    });
+
     it('keeps an absent credentialId absent (not null)', () =>
       withStore(async (store) => {
         const s = newSession({ credentialId: undefined, amr: ['pwd', 'otp', 'mfa'] });
@@ -631,6 +843,23 @@ describe.each(stores)('%s store', (_name, factory) => {
         const next = await store.rateLimits.hit('ip:a', MINUTE, new Date(t0.getTime() + MINUTE));
         expect(next.count).toBe(1);
         expect(next.resetAt.getTime()).toBe(t0.getTime() - 5_000 + 2 * MINUTE);
+      }));
+
+    it('counts several hits in one call (a ceremony start prepaying its result)', () =>
+      withStore(async (store) => {
+        expect(await store.rateLimits.hit('ip:m', MINUTE, t0, 2)).toEqual({ count: 2, resetAt: new Date(t0.getTime() - 5_000 + MINUTE) });
+        expect((await store.rateLimits.hit('ip:m', MINUTE, t0)).count).toBe(3);
+        expect((await store.rateLimits.hit('ip:m', MINUTE, t0, 2)).count).toBe(5);
+        expect((await store.rateLimits.hit('ip:m', MINUTE, new Date(t0.getTime() + MINUTE), 2)).count).toBe(2);
+      }));
+
+    it('never loses one of concurrent multi-hits', () =>
+      withStore(async (store) => {
+        const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.rateLimits.hit('ip:mc', MINUTE, t0, 1 + (i % 2))));
+        const counts = results.map((r) => r.count).sort((x, y) => x - y);
+        expect(Math.max(...counts)).toBe(15);
+        counts.forEach((c, i) => expect(c).toBeGreaterThanOrEqual(i + 1));
+        expect((await store.rateLimits.hit('ip:mc', MINUTE, t0)).count).toBe(16);
       }));
 
     it('never loses a concurrent hit and never under-counts', () =>
@@ -784,7 +1013,7 @@ describe.each(stores)('%s store', (_name, factory) => {
         const c = newCredential(id(32), { counter: 5 });
         await store.credentials.insert(c);
         const update = { counter: 6, lastUsedAt: at(42_000), backedUp: false };
-        expect(await store.credentials.recordUse(c.id, 5, update)).toBe(true);
+        expect(await store.credentials.recordUse(c.id, expecting(c, 5), update)).toBe(true);
         update.lastUsedAt.setTime(0);
         update.counter = 99;
         const got = await store.credentials.findById(c.id);

@@ -2,7 +2,7 @@ import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { parseInput } from '../lib/parse-input.js';
 import { decodeClientData } from './checks/decode-response.js';
 import { signIn } from '../sessions/session-service.js';
-import type { Session, StoredCredential, User } from '../storage/ports.js';
+import type { Ceremony, Session, StoredCredential, User } from '../storage/ports.js';
 import { authenticationResponse } from './response-schemas.js';
 import { recordEvent } from '../audit/record-event.js';
 import { ConflictError, ForbiddenError, KeygateError, VerificationError } from '../errors/keygate-error.js';
@@ -34,8 +34,10 @@ export interface FinishAuthenticationResult {
  *    (`credential_disabled`) or flagged as possibly cloned (`credential_possibly_cloned`),
  *    then BE and the counter: a regression flags the credential and records
  *    `credential.possibly_cloned`;
- * 6. advance the counter by compare-and-set; losing the race refuses the sign-in
- *    (`counter_conflict`): two assertions can never both pass with one counter value.
+ * 6. advance the counter by compare-and-set, which also requires the credential to still be
+ *    that registration, enabled and not flagged; losing refuses the sign-in with what changed
+ *    meanwhile (`unknown_credential`, `credential_disabled`, `credential_possibly_cloned`, or
+ *    `counter_conflict`): two assertions can never both pass with one counter value.
  * 7. a second factor (the ceremony was started for a half sign-in) completes that half
  *    sign-in, taken atomically (`no_pending_sign_in` if it is gone): amr pwd + key;
  *    otherwise a passwordless sign-in: amr from the key alone (UV makes it two factors);
@@ -43,6 +45,15 @@ export interface FinishAuthenticationResult {
  *    fixation) and the account's lockout counter is forgotten.
  * Failures are audited under the account the ceremony was started for (none for a
  * usernameless one) until the signature verified, then under the credential's owner.
+ *
+ * Store round trips: steps 3-6 first run on the ceremony's snapshot of the offered
+ * credential (a sign-in by username), with no read; the compare-and-set of step 6 wins only
+ * if the stored credential is still exactly that state, so a won sign-in is one a fresh
+ * read would have passed. Anything else (no snapshot, a check failed, the CAS lost) runs
+ * steps 3-6 again on one fresh read (credential + owner), which decides and audits (so a
+ * refused assertion is verified twice: refusals are the rare path, and verification is
+ * tens of µs). A sign-in by username is then: take the ceremony, CAS, rotate the session,
+ * audit (4 round trips); usernameless, one read more.
  */
 export async function finishAuthentication(
   deps: Deps,
@@ -54,36 +65,16 @@ export async function finishAuthentication(
   let response: AuthenticationResponseJSON | undefined;
   try {
     response = parseInput(authenticationResponse, body);
-    const credential = await deps.store.credentials.findById(response.id);
-    const user = credential && (await deps.store.users.findById(credential.userId));
     const userHandle = response.response.userHandle;
     if (ceremony.userId === undefined && !userHandle) {
       throw new VerificationError('user_handle_missing', 'usernameless sign-in needs response.userHandle');
     }
-    const notOwned = !credential || !user
-      ? `credential id ${response.id} is unknown`
-      : ceremony.userId !== undefined && (credential.userId !== ceremony.userId || !ceremony.allowCredentialIds?.includes(credential.id))
-        ? `credential ${credential.id} was not in allowCredentials for user ${ceremony.userId}`
-        : userHandle && userHandle !== credential.userId
-          ? `userHandle ${userHandle} is not the owner of credential ${credential.id}`
-          : undefined;
-    if (notOwned !== undefined || !credential || !user) {
-      throw new VerificationError('unknown_credential', notOwned);
-    }
-    const verified = await verifySigned(deps, ctx, response, ceremony.challenge, ceremony.userVerification === 'required', credential, () => {
-      auditUserId = credential.userId;
-    });
-    const won = await deps.store.credentials.recordUse(credential.id, credential.counter, {
-      counter: verified.newCounter,
-      lastUsedAt: deps.clock.now(),
-      backedUp: verified.backedUp,
-    });
-    if (!won && !(await deps.store.credentials.findById(credential.id))) {
-      throw new VerificationError('unknown_credential', `credential ${credential.id} was removed during the sign-in`);
-    }
-    if (!won) {
-      throw new ConflictError('counter_conflict', `signature counter of ${credential.id} changed during verification`);
-    }
+    // No read when the ceremony's snapshot still holds (its compare-and-set won); otherwise
+    // the checks below run on the stored credential as it is now, as if there were no snapshot.
+    const used = (await fromSnapshot(deps, ceremony, response)) ?? (await verifyAndRecordUse(deps, ctx, ceremony, response, (userId) => {
+      auditUserId = userId;
+    }));
+    const { user, credential, verified } = used;
     const factor: ProvenFactor = { kind: 'webauthn', userVerified: verified.userVerified, hardwareBound: false };
     const session = ceremony.signInAttemptId
       ? await signInWithAttempt(deps, ctx.sessionId, ceremony.signInAttemptId, factor, credential.id)
@@ -98,6 +89,85 @@ export async function finishAuthentication(
     }
     throw err;
   }
+}
+
+interface UsedCredential {
+  user: User;
+  credential: StoredCredential;
+  verified: VerifiedAuthentication;
+}
+
+/** Step 3 (§7.2 steps 5-6): the credential exists, belongs to the ceremony's user and was offered, or names its owner. */
+function notOwnedBecause(ceremony: Ceremony, response: AuthenticationResponseJSON, credential: StoredCredential | undefined, user: User | undefined): string | undefined {
+  const userHandle = response.response.userHandle;
+  return !credential || !user
+    ? `credential id ${response.id} is unknown`
+    : ceremony.userId !== undefined && (credential.userId !== ceremony.userId || !ceremony.allowCredentialIds?.includes(credential.id))
+      ? `credential ${credential.id} was not in allowCredentials for user ${ceremony.userId}`
+      : userHandle && userHandle !== credential.userId
+        ? `userHandle ${userHandle} is not the owner of credential ${credential.id}`
+        : undefined;
+}
+
+/**
+ * The fast path, with no store read: the credential as the ceremony's snapshot (taken when
+ * it started) has it, if it was offered and everything verifies against it, and only if the
+ * compare-and-set then wins, which it does only while the stored credential is still that
+ * registration with that counter, enabled and not flagged: exactly the state a read now
+ * would have found, so every check gives the verdict it would give on a fresh read. Any
+ * other outcome is `undefined` (nothing written, nothing audited): the caller then runs the
+ * checks on a fresh read, which decides and audits.
+ */
+async function fromSnapshot(deps: Deps, ceremony: Ceremony, response: AuthenticationResponseJSON): Promise<UsedCredential | undefined> {
+  const user = ceremony.snapshot?.user;
+  const credential = ceremony.snapshot?.credentials.find((c) => c.id === response.id);
+  if (!user || !credential || credential.disabled || credential.possiblyCloned || notOwnedBecause(ceremony, response, credential, user) !== undefined) return undefined;
+  let verified: VerifiedAuthentication;
+  try {
+    verified = await verifyAuthentication(response, { challenge: ceremony.challenge, origins: deps.config.rpOrigins, rpId: deps.config.rpId, requireUserVerification: ceremony.userVerification === 'required', credential });
+  } catch {
+    return undefined;
+  }
+  const won = await deps.store.credentials.recordUse(credential.id, credential, { counter: verified.newCounter, lastUsedAt: deps.clock.now(), backedUp: verified.backedUp });
+  return won ? { user, credential, verified } : undefined;
+}
+
+/**
+ * Steps 3-6 on the credential as stored now (one read, with its owner): ownership, the
+ * ordered checks and the signature, the credential's state, then the compare-and-set.
+ * `onSigned` learns the owner once the signature verified (failures are audited under it).
+ */
+async function verifyAndRecordUse(
+  deps: Deps,
+  ctx: { ip?: string },
+  ceremony: Ceremony,
+  response: AuthenticationResponseJSON,
+  onSigned: (userId: string) => void,
+): Promise<UsedCredential> {
+  const found = await deps.store.credentials.findWithOwner(response.id);
+  const credential = found?.credential;
+  const user = found?.owner;
+  const notOwned = notOwnedBecause(ceremony, response, credential, user);
+  if (notOwned !== undefined || !credential || !user) {
+    throw new VerificationError('unknown_credential', notOwned);
+  }
+  const verified = await verifySigned(deps, ctx, response, ceremony.challenge, ceremony.userVerification === 'required', credential, () => onSigned(credential.userId));
+  const won = await deps.store.credentials.recordUse(credential.id, credential, {
+    counter: verified.newCounter,
+    lastUsedAt: deps.clock.now(),
+    backedUp: verified.backedUp,
+  });
+  if (!won) {
+    // Lost: say what changed during the verification.
+    const now = await deps.store.credentials.findById(credential.id);
+    if (!now || now.userId !== credential.userId || now.createdAt.getTime() !== credential.createdAt.getTime()) {
+      throw new VerificationError('unknown_credential', `credential ${credential.id} was removed during the sign-in`);
+    }
+    if (now.disabled) throw new ForbiddenError('credential_disabled', `credential ${credential.id} was disabled during the sign-in`);
+    if (now.possiblyCloned) throw new ForbiddenError('credential_possibly_cloned', `credential ${credential.id} was flagged possiblyCloned during the sign-in`);
+    throw new ConflictError('counter_conflict', `signature counter of ${credential.id} changed during verification`);
+  }
+  return { user, credential, verified };
 }
 
 async function signInWithAttempt(deps: Deps, sessionId: string | undefined, attemptId: string, factor: ProvenFactor, credentialId: string): Promise<Session> {

@@ -6,7 +6,7 @@ import { decoyCredentials } from './decoy-credentials.js';
 import { allowedExtensions } from '../policy/client-extensions.js';
 import { decideUserVerification } from '../policy/user-verification.js';
 import { normalizeUsername } from '../policy/username.js';
-import type { UserVerificationRequirement } from '../storage/ports.js';
+import type { Ceremony, UserVerificationRequirement } from '../storage/ports.js';
 import type { Deps } from '../deps.js';
 
 /** ServerPublicKeyCredentialGetOptionsRequest (FIDO2 server profile §7.4.1). */
@@ -30,7 +30,10 @@ export interface StartAuthenticationInput {
  *   `unknown_user` / `no_credentials` (404), as the FIDO2 conformance tools expect;
  * - no username: usernameless (discoverable credentials), UV `required`.
  * The pending ceremony remembers the user, the ids offered and the half sign-in it
- * completes, so finishing can insist on them.
+ * completes, so finishing can insist on them; for a sign-in by username it also keeps the
+ * user and the offered credentials as read here (`snapshot`), so that finishing needs no
+ * read while they are unchanged. Store round trips: one read (user + credentials, joined),
+ * one write (the ceremony).
  */
 export async function startAuthentication(
   deps: Deps,
@@ -44,6 +47,7 @@ export async function startAuthentication(
   let userId: string | undefined;
   let allow: { id: string; transports: string[] }[] = [];
   let signInAttemptId: string | undefined;
+  let snapshot: Ceremony['snapshot'];
   let uv = decideUserVerification('passwordless_sign_in', input.userVerification, mode);
 
   if (attempt?.stage === 'second_factor' && (requested === undefined || requested === attempt.username)) {
@@ -53,13 +57,17 @@ export async function startAuthentication(
     signInAttemptId = attempt.attemptId;
     uv = decideUserVerification('second_factor', input.userVerification, mode);
   } else if (requested !== undefined) {
-    const user = await deps.store.users.findByUsername(requested);
-    // The same reads for a username without an account (equal timing).
-    allow = (await deps.store.credentials.listByUser(user?.id ?? `no-such-user:${requested}`)).filter(usableCredential);
+    // One read for the user and their keys, the same one for a username without an account (equal timing).
+    const found = await deps.store.users.findWithCredentials(requested);
+    const user = found?.user;
+    const usable = (found?.credentials ?? []).filter(usableCredential);
+    allow = usable;
     if (!deps.config.enumerationProtection && !user) throw new NotFoundError('unknown_user', `username ${requested}`);
     if (!deps.config.enumerationProtection && allow.length === 0) throw new NotFoundError('no_credentials', `user ${user!.id} has no enabled credential`);
     if (allow.length === 0) allow = decoyCredentials(deps.config.hmacSecret, requested);
     userId = user?.id ?? `no-such-user:${requested}`;
+    // What finishing needs, so that it reads nothing when nothing changed (finish-authentication.ts).
+    if (user && usable.length > 0) snapshot = { user, credentials: usable };
   }
   const { challenge, timeout } = await openCeremony(deps, {
     id: ctx.sessionId,
@@ -68,6 +76,7 @@ export async function startAuthentication(
     userId,
     allowCredentialIds: userId === undefined ? undefined : allow.map((c) => c.id),
     signInAttemptId,
+    ...(snapshot ? { snapshot } : {}),
   });
   return {
     challenge,

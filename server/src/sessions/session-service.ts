@@ -59,11 +59,9 @@ export async function signIn(
     ...(facts.factors.some((f) => f.kind === 'recovery_code') ? { recovery: true } : {}),
     expiresAt: new Date(now.getTime() + deps.config.sessionTtlSeconds * 1000),
   };
-  await deps.store.sessions.put(session);
-  if (previousSessionId !== undefined) {
-    await deps.store.sessions.delete(previousSessionId);
-    if (deps.config.passwordLogin) await deps.store.signInAttempts.delete(previousSessionId);
-  }
+  // One store operation: the new session is written, then the old id stops reading as one.
+  await deps.store.sessions.rotate(session, previousSessionId);
+  if (previousSessionId !== undefined && deps.config.passwordLogin) await deps.store.signInAttempts.delete(previousSessionId);
   return session;
 }
 

@@ -34,6 +34,13 @@ export interface UserStore {
   insert(user: User): Promise<void>;
   findById(id: string): Promise<User | undefined>;
   findByUsername(username: string): Promise<User | undefined>;
+  /**
+   * The user with this username and their credentials (oldest first, as `listByUser`), in
+   * ONE read (MongoDB: one aggregation with `$lookup`): what starting a sign-in by username
+   * needs. `undefined` when there is no such user. A read, not a snapshot: a credential
+   * added or removed meanwhile may or may not be in the list, as with two separate reads.
+   */
+  findWithCredentials(username: string): Promise<{ user: User; credentials: StoredCredential[] } | undefined>;
   /** Deletes the user; `false` if there was none. Used to undo a just-created user when its first credential is refused. */
   delete(id: string): Promise<boolean>;
 }
@@ -42,16 +49,24 @@ export interface CredentialStore {
   /** Inserts a credential. Throws ConflictError `credential_exists` if the id is registered to anyone (nothing written). */
   insert(credential: StoredCredential): Promise<void>;
   findById(id: string): Promise<StoredCredential | undefined>;
+  /**
+   * The credential and the user it belongs to, in ONE read (MongoDB: one aggregation with
+   * `$lookup`): what finishing a sign-in needs. `undefined` for an unknown credential;
+   * `owner` absent when its user record is gone.
+   */
+  findWithOwner(id: string): Promise<{ credential: StoredCredential; owner?: User } | undefined>;
   /** The user's credentials, oldest first. */
   listByUser(userId: string): Promise<StoredCredential[]>;
   /**
-   * Compare-and-set after a verified assertion: only if the stored counter still equals
-   * `expectedCounter`, set counter, lastUsedAt and backedUp. Returns whether it won; of
-   * concurrent callers with the same `expectedCounter` and a higher new counter exactly one
+   * Compare-and-set after a verified assertion: only if the stored credential is still the
+   * registration verified against (same `userId` and `createdAt`: not removed and registered
+   * again), its counter still equals `expected.counter`, and it is neither disabled nor
+   * flagged possibly cloned, set counter, lastUsedAt and backedUp. Returns whether it won; of
+   * concurrent callers with the same expected counter and a higher new counter exactly one
    * wins (authenticators that always report 0 cannot be told apart by counter: every caller
    * wins; the single-use challenge is what stops their replays).
    */
-  recordUse(id: string, expectedCounter: number, update: { counter: number; lastUsedAt: Date; backedUp: boolean }): Promise<boolean>;
+  recordUse(id: string, expected: { counter: number; userId: string; createdAt: Date }, update: { counter: number; lastUsedAt: Date; backedUp: boolean }): Promise<boolean>;
   /** Flags the credential as possibly cloned; `false` if unknown. */
   markPossiblyCloned(id: string): Promise<boolean>;
   /** Enables or disables sign-in with the credential; `false` if unknown. */
@@ -80,6 +95,13 @@ export interface CeremonyStore {
 
 export interface SessionStore {
   put(session: Session): Promise<void>;
+  /**
+   * Session rotation in ONE operation (MongoDB: one ordered `bulkWrite` on the sessions
+   * collection): stores `session` and deletes the session `previousId` (when given and not
+   * `session.id`), in that order, so the new session is never missing once the old one is
+   * gone. After it resolves the old id no longer reads as a session.
+   */
+  rotate(session: Session, previousId?: string): Promise<void>;
   /** The session if it exists and has not expired at `now`. */
   get(id: string, now: Date): Promise<Session | undefined>;
   /** Deletes the session; `false` if there was none. */
@@ -219,12 +241,13 @@ export interface LockStore {
 
 export interface RateLimitStore {
   /**
-   * Counts one hit for `key` in the fixed window `[windowStart, windowStart + windowMs)` that
-   * contains `now`, and returns the window's count including this hit. Atomic: no hit is
-   * lost, and a hit never sees a count below its own position (concurrent hits may see each
-   * other's increments, which only errs on the safe side). Windows expire on their own.
+   * Counts `hits` (default 1, an integer >= 1) for `key` in the fixed window
+   * `[windowStart, windowStart + windowMs)` that contains `now`, in one atomic increment, and
+   * returns the window's count including them. Atomic: no hit is lost, and a caller never
+   * sees a count below its own last position (concurrent hits may see each other's
+   * increments, which only errs on the safe side). Windows expire on their own.
    */
-  hit(key: string, windowMs: number, now: Date): Promise<{ count: number; resetAt: Date }>;
+  hit(key: string, windowMs: number, now: Date, hits?: number): Promise<{ count: number; resetAt: Date }>;
 }
 
 export interface KeyRingStore {

@@ -65,6 +65,14 @@ export interface Ceremony {
   /** Authentication by username: the user, and the credential ids sent in allowCredentials. */
   allowCredentialIds?: string[];
   /**
+   * Authentication by username of an existing user: the user and the usable credentials
+   * offered, as read when the ceremony started, so that finishing needs no read when
+   * nothing changed meanwhile. Finishing trusts it only through a compare-and-set that
+   * requires the stored credential to still be that registration, unchanged in counter,
+   * enabled and not flagged (CredentialStore.recordUse); otherwise it reads again.
+   */
+  snapshot?: { user: User; credentials: StoredCredential[] };
+  /**
    * Set when the ceremony completes a half sign-in (a key after a password, or a key
    * enrolled by a password sign-up): the `attemptId` of that SignInAttempt.
    */

@@ -9,12 +9,12 @@ import type { LockoutStore, LockStore, RateLimitStore } from '../ports.js';
 export function createMemoryRateLimits(): RateLimitStore {
   const buckets = new Map<string, { count: number; resetAt: number }>();
   return {
-    async hit(key, windowMs, now) {
+    async hit(key, windowMs, now, hits = 1) {
       const t = now.getTime();
       const start = t - (t % windowMs);
       const id = `${key}|${start}`;
       const bucket = buckets.get(id) ?? { count: 0, resetAt: start + windowMs };
-      bucket.count += 1;
+      bucket.count += hits;
       buckets.set(id, bucket);
       if (buckets.size > 100_000) for (const [k, b] of buckets) if (b.resetAt <= t) buckets.delete(k);
       return { count: bucket.count, resetAt: new Date(bucket.resetAt) };

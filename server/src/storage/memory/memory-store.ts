@@ -31,11 +31,20 @@ export function createMemoryStore(): Store {
   const users = new Map<string, User>();
   const usernames = new Map<string, string>();
   const credentials = new Map<string, StoredCredential>();
+  /** userId → ids of its credentials (a credential's userId never changes): listing one user's keys costs what that user has, not what everyone has. */
+  const credentialIdsByUser = new Map<string, Set<string>>();
   /** Per session: its pending ceremonies, oldest first, and when the last of them expires. */
   const ceremonies = new Map<string, { pending: Ceremony[]; expiresAt: Date }>();
   const sessions = new Map<string, Session>();
   const audit: AuditEvent[] = [];
   const copy = structuredClone;
+
+  /** The user's credentials, oldest first, copied. */
+  const credentialsOf = (userId: string): StoredCredential[] =>
+    [...(credentialIdsByUser.get(userId) ?? [])]
+      .map((id) => credentials.get(id)!)
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+      .map((c) => copy(c));
 
   const userStore: UserStore = {
     async insert(user) {
@@ -54,6 +63,11 @@ export function createMemoryStore(): Store {
       const u = id === undefined ? undefined : users.get(id);
       return u && copy(u);
     },
+    async findWithCredentials(username) {
+      const id = usernames.get(username);
+      const u = id === undefined ? undefined : users.get(id);
+      return u && { user: copy(u), credentials: credentialsOf(u.id) };
+    },
     async delete(id) {
       const u = users.get(id);
       if (!u) return false;
@@ -69,20 +83,26 @@ export function createMemoryStore(): Store {
         throw new ConflictError('credential_exists', `credential id ${credential.id}`);
       }
       credentials.set(credential.id, copy(credential));
+      let ids = credentialIdsByUser.get(credential.userId);
+      if (!ids) credentialIdsByUser.set(credential.userId, (ids = new Set()));
+      ids.add(credential.id);
     },
     async findById(id) {
       const c = credentials.get(id);
       return c && copy(c);
     },
-    async listByUser(userId) {
-      return [...credentials.values()]
-        .filter((c) => c.userId === userId)
-        .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
-        .map((c) => copy(c));
-    },
-    async recordUse(id, expectedCounter, update) {
+    async findWithOwner(id) {
       const c = credentials.get(id);
-      if (!c || c.counter !== expectedCounter) return false;
+      if (!c) return undefined;
+      const owner = users.get(c.userId);
+      return owner ? { credential: copy(c), owner: copy(owner) } : { credential: copy(c) };
+    },
+    async listByUser(userId) {
+      return credentialsOf(userId);
+    },
+    async recordUse(id, expected, update) {
+      const c = credentials.get(id);
+      if (!c || c.counter !== expected.counter || c.userId !== expected.userId || c.createdAt.getTime() !== expected.createdAt.getTime() || c.disabled || c.possiblyCloned) return false;
       Object.assign(c, { counter: update.counter, lastUsedAt: new Date(update.lastUsedAt), backedUp: update.backedUp });
       return true;
     },
@@ -107,6 +127,9 @@ export function createMemoryStore(): Store {
     async delete(id, userId) {
       const c = credentials.get(id);
       if (!c || c.userId !== userId) return false;
+      const ids = credentialIdsByUser.get(userId);
+      ids?.delete(id);
+      if (ids?.size === 0) credentialIdsByUser.delete(userId);
       return credentials.delete(id);
     },
   };
@@ -140,6 +163,11 @@ export function createMemoryStore(): Store {
   const sessionStore: SessionStore = {
     async put(session) {
       sessions.set(session.id, copy(session));
+      sweep(sessions, session.authenticatedAt.getTime());
+    },
+    async rotate(session, previousId) {
+      sessions.set(session.id, copy(session));
+      if (previousId !== undefined && previousId !== session.id) sessions.delete(previousId);
       sweep(sessions, session.authenticatedAt.getTime());
     },
     async get(id, now) {

@@ -5,18 +5,18 @@ import { DUPLICATE_KEY, guard } from './mongo-errors.js';
 
 /**
  * The MongoDB store's coordination parts, each one atomic single-document operation:
- * rate-limit windows (`rate_limits`, upsert + $inc per key and window) and locks (`locks`,
+ * rate-limit windows (`rate_limits`, upsert + $inc per key and window, by one or several hits) and locks (`locks`,
  * an upsert that can only match an expired lock, so a held one makes it fail with 11000).
  */
 export function mongoRateLimits(db: Db): RateLimitStore {
   const rateLimits = db.collection<{ _id: string; count: number; expiresAt: Date }>('rate_limits');
   return {
-    hit: async (key, windowMs, now) => {
+    hit: async (key, windowMs, now, hits = 1) => {
       const t = now.getTime();
       const start = t - (t % windowMs);
       const resetAt = new Date(start + windowMs);
       const bump = () =>
-        rateLimits.findOneAndUpdate({ _id: `${key}|${start}` }, { $inc: { count: 1 }, $setOnInsert: { expiresAt: resetAt } }, { upsert: true, returnDocument: 'after' });
+        rateLimits.findOneAndUpdate({ _id: `${key}|${start}` }, { $inc: { count: hits }, $setOnInsert: { expiresAt: resetAt } }, { upsert: true, returnDocument: 'after' });
       let doc;
       try {
         doc = await guard(bump);
@@ -25,7 +25,7 @@ export function mongoRateLimits(db: Db): RateLimitStore {
         if (!(err instanceof MongoServerError && err.code === DUPLICATE_KEY)) throw err;
         doc = await guard(bump);
       }
-      return { count: doc?.count ?? 1, resetAt };
+      return { count: doc?.count ?? hits, resetAt };
     },
   };
 }

@@ -20,6 +20,11 @@ export interface MongoStoreOptions {
   serverSelectionTimeoutMS?: number;
   /** Bound of every operation's phases (connect, pool wait, reply, write concern); default 5000. */
   operationTimeoutMS?: number;
+  /**
+   * Called with the name of every command sent to the server (driver command monitoring),
+   * e.g. to count round trips in tests and benchmarks; absent: monitoring stays off.
+   */
+  onCommand?: (commandName: string) => void;
 }
 
 export const DEFAULT_OPERATION_TIMEOUT_MS = 5000;
@@ -34,6 +39,8 @@ export const DEFAULT_OPERATION_TIMEOUT_MS = 5000;
  *   with `findOneAndUpdate` + `$pull` filtered on its challenge and `expiresAt > now`;
  * - the signature counter is advanced with a compare-and-set `updateOne`.
  * TTL indexes clean up expired ceremonies and sessions, but reads never rely on them.
+ * Each port method is one command to the server (one round trip): the joined reads are one
+ * `aggregate` with `$lookup`, session rotation one `update` command with two statements.
  * The client is created without `serverApi` (wire-compatible test servers lack it).
  */
 export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
@@ -49,7 +56,10 @@ export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
     writeConcern: { wtimeoutMS: t },
     appName: 'keygate',
     ignoreUndefined: true, // absent optional fields stay absent (the default would store them as null)
+    ...(opts.onCommand ? { monitorCommands: true } : {}),
   });
+  const onCommand = opts.onCommand;
+  if (onCommand) client.on('commandStarted', (e) => onCommand(e.commandName));
   await guard(() => client.connect());
   const db: Db = client.db(opts.dbName);
   await guard(() => ensureIndexes(db));
@@ -73,6 +83,21 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
         ),
       findById: async (id) => fromDoc<User>(await guard(() => users.findOne({ _id: id }))),
       findByUsername: async (username) => fromDoc<User>(await guard(() => users.findOne({ username }))),
+      // One round trip: the user and, joined on the credentials' by_user index, their keys.
+      findWithCredentials: async (username) => {
+        const [doc] = await guard(() =>
+          users
+            .aggregate<Doc<User> & { credentials: CredentialDoc[] }>([
+              { $match: { username } },
+              { $limit: 1 },
+              { $lookup: { from: 'credentials', localField: '_id', foreignField: 'userId', as: 'credentials' } },
+            ])
+            .toArray(),
+        );
+        if (!doc) return undefined;
+        const { credentials: joined, ...user } = doc;
+        return { user: fromDoc<User>(user)!, credentials: joined.sort(oldestFirst).map((d) => credentialFromDoc(d)!) };
+      },
       delete: async (id) => (await guard(() => users.deleteOne({ _id: id }))).deletedCount === 1,
     },
     credentials: {
@@ -82,14 +107,29 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
           () => new ConflictError('credential_exists', `credential id ${credential.id}`),
         ),
       findById: async (id) => credentialFromDoc(await guard(() => credentials.findOne({ _id: id }))),
+      // One round trip: the credential and, joined on users' _id, its owner.
+      findWithOwner: async (id) => {
+        const [doc] = await guard(() =>
+          credentials
+            .aggregate<CredentialDoc & { owner: Doc<User>[] }>([
+              { $match: { _id: id } },
+              { $limit: 1 },
+              { $lookup: { from: 'users', localField: 'userId', foreignField: '_id', as: 'owner' } },
+            ])
+            .toArray(),
+        );
+        if (!doc) return undefined;
+        const { owner: [owner], ...credential } = doc;
+        return owner ? { credential: credentialFromDoc(credential)!, owner: fromDoc<User>(owner)! } : { credential: credentialFromDoc(credential)! };
+      },
       listByUser: async (userId) => {
         const docs = await guard(() => credentials.find({ userId }).sort({ createdAt: 1, _id: 1 }).toArray());
         return docs.map((d) => credentialFromDoc(d)!);
       },
-      recordUse: async (id, expectedCounter, u) => {
+      recordUse: async (id, expected, u) => {
         const r = await guard(() =>
           credentials.updateOne(
-            { _id: id, counter: expectedCounter },
+            { _id: id, counter: expected.counter, userId: expected.userId, createdAt: expected.createdAt, disabled: { $ne: true }, possiblyCloned: { $ne: true } },
             { $set: { counter: u.counter, lastUsedAt: u.lastUsedAt, backedUp: u.backedUp } },
           ),
         );
@@ -126,7 +166,7 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
         );
         // Taken even when expired (as in the memory store): an expired challenge never comes back.
         const found = doc?.pending?.[0];
-        return found && found.expiresAt.getTime() > now.getTime() ? fromDoc<Ceremony>({ _id: id, ...found }) : undefined;
+        return found && found.expiresAt.getTime() > now.getTime() ? ceremonyFromDoc(id, found) : undefined;
       },
       discard: async (id) => {
         await guard(() => ceremonies.deleteOne({ _id: id }));
@@ -136,8 +176,23 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
       put: async (session) => {
         await guard(() => sessions.replaceOne({ _id: session.id }, toDoc(session), { upsert: true }));
       },
+      // One round trip: one `update` command with two statements, in order (a bulkWrite that
+      // mixed a replace and a delete would be two commands): the new session is written, then
+      // the old one is ended in place: expired at the epoch (reads want expiresAt > now) and
+      // untied from its user and credential (the by-user/by-credential deletes skip it); the
+      // TTL index removes it.
+      rotate: async (session, previousId) => {
+        const put = { replaceOne: { filter: { _id: session.id }, replacement: toDoc(session), upsert: true } } as const;
+        if (previousId === undefined || previousId === session.id) {
+          await guard(() => sessions.bulkWrite([put], { ordered: true }));
+          return;
+        }
+        const end = { updateOne: { filter: { _id: previousId }, update: { $set: { expiresAt: ENDED }, $unset: { userId: '', credentialId: '' } } } } as const;
+        await guard(() => sessions.bulkWrite([put, end], { ordered: true }));
+      },
       get: async (id, now) => fromDoc<Session>(await guard(() => sessions.findOne({ _id: id, expiresAt: { $gt: now } }))),
-      delete: async (id) => (await guard(() => sessions.deleteOne({ _id: id }))).deletedCount === 1,
+      // A session ended by rotate is gone already: deleting it again answers false.
+      delete: async (id) => (await guard(() => sessions.deleteOne({ _id: id, expiresAt: { $gt: ENDED } }))).deletedCount === 1,
       deleteByCredential: async (credentialId, exceptId) => {
         const filter = exceptId === undefined ? { credentialId } : { credentialId, _id: { $ne: exceptId } };
         return (await guard(() => sessions.deleteMany(filter))).deletedCount;
@@ -185,6 +240,23 @@ interface CeremoniesDoc {
   _id: string;
   pending: Omit<Ceremony, 'id'>[];
   expiresAt: Date;
+}
+
+/** `expiresAt` of a session ended by rotation: never in the future, and told apart from a merely expired one. */
+const ENDED = new Date(0);
+
+/** listByUser's order: createdAt, then id. */
+function oldestFirst(a: { createdAt: Date; _id: string }, b: { createdAt: Date; _id: string }): number {
+  return a.createdAt.getTime() - b.createdAt.getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0);
+}
+
+/** A pending ceremony as stored; its snapshot's credential bytes come back as Binary. */
+function ceremonyFromDoc(id: string, found: Omit<Ceremony, 'id'>): Ceremony {
+  const ceremony = fromDoc<Ceremony>({ _id: id, ...found })!;
+  if (!ceremony.snapshot) return ceremony;
+  const bytes = (v: unknown): Uint8Array => (v instanceof Binary ? new Uint8Array(v.buffer) : new Uint8Array(v as Uint8Array));
+  const credentials = ceremony.snapshot.credentials.map((c) => ({ ...c, publicKey: bytes(c.publicKey), attestationObject: bytes(c.attestationObject) }));
+  return { ...ceremony, snapshot: { user: ceremony.snapshot.user, credentials } };
 }
 
 function toDoc<T extends { id: string }>(value: T): Doc<T> {

@@ -1,0 +1,155 @@
+/**
+ * Store round trips per ceremony (issue 9 point 3), counted two ways through the real HTTP
+ * app: port calls (a counting wrapper, on both stores) and, on MongoDB, the commands the
+ * driver actually sends (command monitoring: a bulkWrite that the driver splits into two
+ * commands counts two). A sign-in by username and a usernameless one each make 7 (were 12),
+ * a registration 10 (was 12); the invariants that the merged operations keep are checked in
+ * sign-in-fewer-round-trips.test.ts and the storage contract suite (challenge single use,
+ * counter CAS, session rotation, shared rate limit, audit).
+ */
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { createMemoryStore } from '../../server/src/storage/memory/memory-store.js';
+import { openMongoStore } from '../../server/src/storage/mongo/mongo-store.js';
+import type { Store } from '../../server/src/storage/ports.js';
+import { createHarness, register, signIn } from '../helpers/harness.js';
+
+interface Counted {
+  store: Store;
+  /** Port calls (`users.findWithCredentials`, ...) since the last `drain()`, and driver commands. */
+  drain(): { calls: string[]; commands: string[] };
+}
+
+/** Counts every port call of `inner`; `commands` is fed by the Mongo driver's monitoring. */
+function counting(inner: Store, commands: string[]): Counted {
+  let calls: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [name, sub] of Object.entries(inner) as [string, unknown][]) {
+    if (!sub || typeof sub !== 'object') {
+      out[name] = typeof sub === 'function' ? (sub as (...a: unknown[]) => unknown).bind(inner) : sub;
+      continue;
+    }
+    out[name] = new Proxy(sub as object, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function' || typeof prop !== 'string') return v;
+        return (...args: unknown[]) => {
+          calls.push(`${name}.${prop}`);
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+  }
+  return {
+    store: out as unknown as Store,
+    drain() {
+      const r = { calls, commands: commands.splice(0) };
+      calls = [];
+      return r;
+    },
+  };
+}
+
+const DRIVER_HOUSEKEEPING = new Set(['hello', 'isMaster', 'ismaster', 'ping', 'endSessions', 'createIndexes', 'saslStart', 'saslContinue', 'killCursors']);
+
+async function openCounted(kind: 'memory' | 'mongo'): Promise<Counted> {
+  const commands: string[] = [];
+  if (kind === 'memory') return counting(createMemoryStore(), commands);
+  const uri = process.env.KEYGATE_TEST_MONGODB_URI;
+  if (!uri) throw new Error(`the MongoDB suite cannot run: ${process.env.KEYGATE_TEST_MONGODB_SKIP ?? 'no MongoDB test server'}`);
+  const inner = await openMongoStore({
+    uri,
+    dbName: `keygate_test_${randomBytes(6).toString('hex')}`,
+    serverSelectionTimeoutMS: 3000,
+    onCommand: (name) => {
+      if (!DRIVER_HOUSEKEEPING.has(name)) commands.push(name);
+    },
+  });
+  return counting(inner, commands);
+}
+
+const kinds: ('memory' | 'mongo')[] = process.env.KEYGATE_TEST_MONGODB_URI || process.env.REQUIRE_MONGO === '1' ? ['memory', 'mongo'] : ['memory'];
+
+describe.each(kinds)('store round trips on the %s store', (kind) => {
+  let counted: Counted | undefined;
+  afterEach(async () => {
+    await counted?.store.close();
+    counted = undefined;
+  });
+
+  /** A harness on a counting store with alice registered (discoverable key); counters drained. */
+  async function withAlice() {
+    counted = await openCounted(kind);
+    const h = createHarness(counted.store);
+    const auth = h.authenticator();
+    expect((await register(h.agent(), auth, { residentKey: 'required', credential: { discoverable: true } })).result.status).toBe(200);
+    counted.drain();
+    return { h, auth, c: counted };
+  }
+
+  /** Mongo: the commands sent must be exactly one per port call (no hidden extra round trip). */
+  function expectOneCommandEach(calls: string[], commands: string[], expected: string[]) {
+    if (kind === 'mongo') expect(commands).toEqual(expected);
+    expect(calls).toHaveLength(kind === 'mongo' ? commands.length : calls.length);
+  }
+
+  it('a sign-in by username: 7 round trips (options 3, result 4)', async () => {
+    const { h, auth, c } = await withAlice();
+    const agent = h.agent();
+    const options = await agent.post('/assertion/options').send({ username: 'alice' });
+    expect(options.status).toBe(200);
+    const atOptions = c.drain();
+    expect(atOptions.calls).toEqual(['rateLimits.hit', 'users.findWithCredentials', 'ceremonies.put']);
+    expectOneCommandEach(atOptions.calls, atOptions.commands, ['findAndModify', 'aggregate', 'update']);
+    const result = await agent.post('/assertion/result').send(await auth.getAssertion({ challenge: options.body.challenge }));
+    expect(result.status).toBe(200);
+    const atResult = c.drain();
+    // No rate-limit round trip (prepaid with the options), no credential read (the ceremony's snapshot).
+    expect(atResult.calls).toEqual(['ceremonies.take', 'credentials.recordUse', 'sessions.rotate', 'audit.append']);
+    expectOneCommandEach(atResult.calls, atResult.commands, ['findAndModify', 'update', 'update', 'insert']);
+  });
+
+  it('a usernameless sign-in: 7 round trips (options 2, result 5)', async () => {
+    const { h, auth, c } = await withAlice();
+    const agent = h.agent();
+    const options = await agent.post('/assertion/options').send({});
+    expect(options.status).toBe(200);
+    const atOptions = c.drain();
+    expect(atOptions.calls).toEqual(['rateLimits.hit', 'ceremonies.put']);
+    expectOneCommandEach(atOptions.calls, atOptions.commands, ['findAndModify', 'update']);
+    const result = await agent.post('/assertion/result').send(await auth.getAssertion({ challenge: options.body.challenge }));
+    expect(result.status).toBe(200);
+    const atResult = c.drain();
+    expect(atResult.calls).toEqual(['ceremonies.take', 'credentials.findWithOwner', 'credentials.recordUse', 'sessions.rotate', 'audit.append']);
+    expectOneCommandEach(atResult.calls, atResult.commands, ['findAndModify', 'aggregate', 'update', 'update', 'insert']);
+  });
+
+  it('a sign-in whose snapshot went stale (another sign-in advanced the counter) reads once and still signs in', async () => {
+    const { h, auth, c } = await withAlice();
+    const agent = h.agent();
+    const stale = await agent.post('/assertion/options').send({ username: 'alice' });
+    // Meanwhile, the same key signs in elsewhere: the stored counter moves past the snapshot's.
+    expect((await signIn(h.agent(), auth)).result.status).toBe(200);
+    c.drain();
+    const result = await agent.post('/assertion/result').send(await auth.getAssertion({ challenge: stale.body.challenge }));
+    expect(result.status).toBe(200);
+    expect(c.drain().calls).toEqual(['rateLimits.hit', 'ceremonies.take', 'credentials.recordUse', 'credentials.findWithOwner', 'credentials.recordUse', 'sessions.rotate', 'audit.append']);
+  });
+
+  it('a registration: options 3, result 7 (was 12 in all)', async () => {
+    counted = await openCounted(kind);
+    const h = createHarness(counted.store);
+    counted.drain();
+    const agent = h.agent();
+    const auth = h.authenticator();
+    const options = await agent.post('/attestation/options').send({ username: 'bob', displayName: 'Bob', attestation: 'none' });
+    expect(options.status).toBe(200);
+    const atOptions = counted.drain();
+    expect(atOptions.calls).toEqual(['rateLimits.hit', 'users.findByUsername', 'ceremonies.put']);
+    const { response } = await auth.createCredential({ challenge: options.body.challenge, userHandle: options.body.user.id, attestation: 'none' });
+    expect((await agent.post('/attestation/result').send(response)).status).toBe(200);
+    const atResult = counted.drain();
+    expect(atResult.calls).toEqual(['sessions.get', 'ceremonies.take', 'credentials.findById', 'credentials.insert', 'users.insert', 'audit.append', 'sessions.rotate']);
+    expectOneCommandEach([...atOptions.calls, ...atResult.calls], [...atOptions.commands, ...atResult.commands], ['findAndModify', 'find', 'update', 'find', 'findAndModify', 'find', 'insert', 'insert', 'insert', 'update']);
+  });
+});
