@@ -1,26 +1,22 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import type { Deps } from './deps.js';
 import { errorMapper, notFound } from './http/error-mapper.js';
-import { warnOnUntrustedForwardedFor } from './http/middleware/forwarded-for-warning.js';
+import { untrustedForwardedForWarning } from './http/middleware/forwarded-for-warning.js';
+import { jsonBody } from './http/middleware/json-body.js';
 import { ceremonyRateLimit } from './http/middleware/rate-limit.js';
-import { limitJsonDepth } from './http/middleware/limit-json-depth.js';
-import { requireJson } from './http/middleware/require-json.js';
-import { sameOrigin } from './http/middleware/same-origin.js';
+import { originCheck } from './http/middleware/same-origin.js';
+import { securityHeaders } from './http/middleware/security-headers.js';
 import { accountRoutes } from './http/routes/account-routes.js';
 import { factorRoutes } from './http/routes/factor-routes.js';
 import { fido2Routes } from './http/routes/fido2-routes.js';
 import { loginRoutes } from './http/routes/login-routes.js';
 import { opsRoutes } from './http/routes/ops-routes.js';
 import { tokenManagementRoutes, tokenRoutes } from './http/routes/token-routes.js';
-import { accessLog } from './observability/access-log.js';
-import { httpMetrics } from './observability/http-metrics.js';
 import { metricsEndpoint } from './observability/metrics-endpoint.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
-import { requestId } from './observability/request-id.js';
+import { observeRequests } from './observability/observe-requests.js';
 
 /** Where the bundled demo lives (client-demo/dist, built by `npm run build:demo`). */
 export const DEMO_DIR = fileURLToPath(new URL('../../client-demo/dist', import.meta.url));
@@ -40,33 +36,24 @@ export function buildApp(inputDeps: Deps, opts: { demoDir?: string | null } = {}
   // cached by max-age (the demo's static files keep express.static's own validators).
   app.set('etag', false);
   app.set('trust proxy', parseTrustProxy(config.trustProxy));
-  // First: every later line and the reply carry the request id, and the timing covers it all.
-  app.use(requestId(deps.random));
-  app.use(accessLog(deps.logger));
-  if (config.trustProxy === 'false') app.use(warnOnUntrustedForwardedFor(deps.logger));
-  app.use(httpMetrics(metrics));
+  // First, as one middleware: the request id (every later line and the reply carry it), the
+  // security headers (helmet's, recorded once: security-headers.ts), the X-Forwarded-For
+  // warning, and the access-log line and HTTP metrics once the response is over (the timing
+  // covers the whole chain).
+  const setSecurityHeaders = securityHeaders(config);
+  const warnForwardedFor = config.trustProxy === 'false' ? untrustedForwardedForWarning(deps.logger) : undefined;
   app.use(
-    helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
-          connectSrc: ["'self'"],
-          fontSrc: ["'self'"],
-          objectSrc: ["'none'"],
-          baseUri: ["'none'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          ...(config.httpsOnly ? { upgradeInsecureRequests: [] } : {}),
-        },
+    observeRequests({
+      logger: deps.logger,
+      random: deps.random,
+      metrics,
+      prepare: (req, res) => {
+        warnForwardedFor?.(req, res);
+        setSecurityHeaders(res);
       },
-      strictTransportSecurity: config.httpsOnly ? { maxAge: 31536000, includeSubDomains: true } : false,
     }),
   );
-  app.use(cookieParser(config.sessionSecret));
+  // Cookies are parsed when a route first asks for the session (session-cookie.ts).
   // On the main port only with a token and no METRICS_PORT (main.ts serves that one).
   if (config.metricsToken !== undefined && config.metricsPort === undefined) app.use(metricsEndpoint(metrics, config.metricsToken));
   // No automatic OPTIONS answers (Express would reply 200 "GET, HEAD"): keygate serves no
@@ -77,17 +64,17 @@ export function buildApp(inputDeps: Deps, opts: { demoDir?: string | null } = {}
 
   const api = express.Router();
   // Replies carry challenges, sessions and account data: no cache may keep them (the JWKS and
-  // discovery routes set their own public max-age).
-  api.use((_req, res, next) => {
-    res.set('Cache-Control', 'no-store');
+  // discovery routes set their own public max-age); then the Origin check (same-origin.ts).
+  const checkOrigin = originCheck(config.rpOrigins);
+  api.use((req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    checkOrigin(req);
     next();
   });
-  api.use(sameOrigin(config.rpOrigins));
   // Counted before the body is parsed, so malformed floods count too.
   api.use(['/attestation', '/assertion', '/login', '/signup', '/token'], ceremonyRateLimit(deps));
-  api.use(express.json({ limit: config.bodyLimit, strict: true, type: 'application/json' }));
-  api.use(requireJson);
-  api.use(limitJsonDepth);
+  // JSON only, within BODY_LIMIT, at most MAX_JSON_DEPTH deep (json-body.ts).
+  api.use(jsonBody(config.bodyLimit));
   api.use(fido2Routes(deps));
   api.use(loginRoutes(deps));
   api.use(accountRoutes(deps));

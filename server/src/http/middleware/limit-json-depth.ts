@@ -5,20 +5,37 @@ import { BadRequestError } from '../../errors/keygate-error.js';
 export const MAX_JSON_DEPTH = 32;
 
 /**
- * Refuses JSON bodies nested deeper than MAX_JSON_DEPTH (`invalid_request`). A 64 KiB body
- * can nest ~32 000 levels, which JSON.parse accepts but JSON.stringify and structuredClone
- * cannot handle (stack overflow), so such a body must never travel further. Iterative, so
- * the check itself cannot overflow.
+ * Whether `value` nests objects or arrays deeper than MAX_JSON_DEPTH (the value itself at
+ * `depth`). Recursive, but it never goes below MAX_JSON_DEPTH + 1 levels, so it cannot
+ * overflow the stack; it allocates nothing but the key lists of plain objects.
  */
-export const limitJsonDepth: RequestHandler = (req, _res, next) => {
-  const stack: [unknown, number][] = [[req.body, 1]];
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop()!;
-    if (value === null || typeof value !== 'object') continue;
-    if (depth > MAX_JSON_DEPTH) {
-      throw new BadRequestError('invalid_request', `JSON nesting deeper than ${MAX_JSON_DEPTH}`, { variant: 'tooDeep' });
-    }
-    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+function tooDeep(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (depth > MAX_JSON_DEPTH) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (tooDeep(value[i], depth + 1)) return true;
+    return false;
   }
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && tooDeep((value as Record<string, unknown>)[key], depth + 1)) return true;
+  }
+  return false;
+}
+
+/**
+ * Throws `invalid_request` (variant tooDeep) for a parsed JSON body nested deeper than
+ * MAX_JSON_DEPTH. A 64 KiB body can nest ~32 000 levels, which JSON.parse accepts but
+ * JSON.stringify and structuredClone cannot handle (stack overflow), so such a body must
+ * never travel further.
+ */
+export function assertJsonDepth(body: unknown): void {
+  if (tooDeep(body, 1)) {
+    throw new BadRequestError('invalid_request', `JSON nesting deeper than ${MAX_JSON_DEPTH}`, { variant: 'tooDeep' });
+  }
+}
+
+/** `assertJsonDepth` on `req.body`, as a middleware. */
+export const limitJsonDepth: RequestHandler = (req, _res, next) => {
+  assertJsonDepth(req.body);
   next();
 };
