@@ -1,46 +1,76 @@
 /**
- * keygate benchmark: prints figures and ratios, asserts nothing.
+ * keygate benchmark: prints figures and ratios, asserts nothing (never a timed test).
  *
- *   npm run bench                 full run (about 30-45 s on 2 cores)
- *   npm run bench -- --quick      a few iterations per case (smoke test, a few seconds)
- *   npm run bench -- --no-mongo   skip the MongoDB suite
+ *   npm run bench                 full run (several minutes: seeds 100 000 users per store)
+ *   npm run bench -- --quick      CI smoke run (about 20 s): 1 000 users, 1 and 16 clients, no WORKERS runs
+ *   npm run bench -- --no-mongo   skip everything on MongoDB
  *
- * Cases (each: warm-up, then a fixed iteration count, capped by a per-case time budget):
- *  1. pure verification, in-process: verifyAuthentication ES256/EdDSA/RS256 (lean path,
- *     library path, and one bare crypto.verify of the same signature: the assertion figure)
- *     and verifyRegistration none/packed-self/packed-full/fido-u2f (scripts/bench/pure-verify.ts);
- *  2. full HTTP ceremonies through a listening keygate on 127.0.0.1 (global fetch + cookie
- *     jar): registration and sign-in, on the memory store and on MongoDB (the in-memory Java
- *     test server, skipped with a printed reason if it cannot start) (http-ceremonies.ts);
- *  3. 16 sign-ins in flight on each store -> throughput.
- * Nothing leaves the machine: fetch is restricted to loopback (bench/local-only.ts). A
- * watchdog ends the run if it ever exceeds its overall time bound.
+ * Parts:
+ *  1. pure verification, in-process (scripts/bench/pure-verify.ts): keygate's assertion
+ *     verification against one bare crypto.verify of the same signature, and registrations;
+ *  2. the floor, in a CHILD process (bench/floor-child.ts): 2 requests to a bare node:http
+ *     server reading and answering JSON + 1 ECDSA P-256 crypto.verify, per "sign-in";
+ *  3. keygate in a CHILD process (bench/keygate-child.ts, built like main.ts) on the memory
+ *     store and on MongoDB: server CPU per registration and per sign-in (process.cpuUsage()
+ *     deltas the child reports over IPC for each measured window), sign-ins/s, p50/p99, store
+ *     round trips, RSS; with 1 000 and (full run) 100 000 registered users, at 1, 16 and (full)
+ *     64 clients (bench/sign-in-cost.ts);
+ *  4. (full run) WORKERS=1 vs WORKERS=2 on MongoDB: real `server/src/main.ts` processes
+ *     (bench/workers-bench.ts).
+ * The client (this process: HTTP client, software authenticator) shares the machine's cores
+ * with the servers; its CPU is never counted as the server's. Nothing leaves the machine:
+ * fetch is restricted to loopback (bench/local-only.ts). A watchdog ends a run that exceeds its
+ * overall time bound, printing what it has.
  */
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { createMemoryStore } from '../server/src/storage/memory/memory-store.js';
-import { runHttpSuite, type HttpPlans } from './bench/http-ceremonies.js';
-import { fetchLoopbackOnly, openBenchMongo } from './bench/local-only.js';
+import { formatBreakdown, formatCostTable, formatFlatness, formatHeadline, formatWorkers } from './bench/cost-report.js';
+import { benchDbName, fetchLoopbackOnly, startBenchMongo } from './bench/local-only.js';
 import { formatAssertionFloor, runPureVerify } from './bench/pure-verify.js';
 import { formatRatios, formatTable, type RatioSpec } from './bench/report.js';
+import type { WindowPlan } from './bench/server-cpu.js';
+import { runFloor, runKeygate, type CostPlans, type CostRow, type KeygateRun } from './bench/sign-in-cost.js';
 import type { Plan, Result } from './bench/stats.js';
+import { runWorkers, type WorkersRow } from './bench/workers-bench.js';
 
 const USAGE = 'usage: npm run bench [-- --quick] [--no-mongo]';
-const log = (s: string) => console.log(s);
+const t0 = performance.now();
+const log = (s: string) => console.log(/^\[\d\/\d\]/.test(s) ? `${s} (at ${((performance.now() - t0) / 1000).toFixed(1)} s)` : s);
 const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
+const HEADLINE_CLIENTS = 16;
 
 function plans(quick: boolean) {
   const p = (warmup: number, iterations: number, budgetMs: number): Plan => ({ warmup, iterations, budgetMs });
+  const w = (ops: number, budgetMs: number, concurrency: number): WindowPlan => ({ ops, budgetMs, concurrency });
   if (quick) {
-    const http: HttpPlans = { floor: p(10, 50, 1000), register: p(3, 20, 1500), signIn: p(5, 30, 1500), concurrent: { ...p(16, 96, 2000), concurrency: 16 } };
-    return { pure: p(5, 30, 1000), assertion: p(50, 300, 400), memory: http, mongo: http, watchdogMs: 40_000 };
+    const cost: CostPlans = {
+      userCounts: [1000],
+      concurrencies: [1, HEADLINE_CLIENTS],
+      warmup: 40,
+      warmupMs: 1000,
+      signIn: (c) => (c === 1 ? w(40, 600, 1) : w(200, 1000, c)),
+      registration: w(24, 1000, 16),
+      floor: (c) => (c === 1 ? w(150, 400, 1) : w(600, 600, c)),
+    };
+    return { pure: p(5, 20, 400), assertion: p(50, 300, 250), cost, mongoCost: cost, workers: null, watchdogMs: 120_000 };
   }
+  const cost: CostPlans = {
+    userCounts: [1000, 100_000],
+    concurrencies: [1, HEADLINE_CLIENTS, 64],
+    warmup: 300,
+    warmupMs: 20_000,
+    signIn: (c) => (c === 1 ? w(500, 4000, 1) : w(3000, 6000, c)),
+    registration: w(256, 8000, 16),
+    floor: (c) => (c === 1 ? w(2000, 3000, 1) : w(8000, 4000, c)),
+  };
   return {
     pure: p(50, 500, 5000),
     assertion: p(300, 3000, 1500),
-    memory: { floor: p(100, 1000, 2500), register: p(30, 300, 5000), signIn: p(50, 500, 5000), concurrent: { ...p(64, 1600, 6000), concurrency: 16 } },
-    mongo: { floor: p(50, 300, 1500), register: p(20, 200, 5000), signIn: p(30, 300, 5000), concurrent: { ...p(32, 800, 5000), concurrency: 16 } },
-    watchdogMs: 58_000,
+    cost,
+    mongoCost: { ...cost, signIn: (c: number) => (c === 1 ? w(300, 4000, 1) : w(2000, 6000, c)) },
+    workers: { counts: [1, 2], concurrencies: [HEADLINE_CLIENTS, 64], plan: (c: number) => w(3000, 6000, c), warmup: 300 },
+    watchdogMs: 30 * 60_000,
   };
 }
 
@@ -49,23 +79,21 @@ const RATIOS: RatioSpec[] = [
   { label: 'library path / bare crypto.verify ES256', a: ['pure', 'verifyAuthentication ES256 (library path)'], b: ['pure', 'crypto.verify ES256 (bare)'] },
   { label: 'EdDSA / ES256 verifyAuthentication', a: ['pure', 'verifyAuthentication EdDSA'], b: ['pure', 'verifyAuthentication ES256'] },
   { label: 'RS256 / ES256 verifyAuthentication', a: ['pure', 'verifyAuthentication RS256'], b: ['pure', 'verifyAuthentication ES256'] },
-  { label: 'packed-self / none verifyRegistration', a: ['pure', 'verifyRegistration packed-self'], b: ['pure', 'verifyRegistration none'] },
   { label: 'packed-full / none verifyRegistration', a: ['pure', 'verifyRegistration packed-full'], b: ['pure', 'verifyRegistration none'] },
-  { label: 'fido-u2f / none verifyRegistration', a: ['pure', 'verifyRegistration fido-u2f'], b: ['pure', 'verifyRegistration none'] },
   { label: 'verifyRegistration none / verifyAuthentication ES256', a: ['pure', 'verifyRegistration none'], b: ['pure', 'verifyAuthentication ES256'] },
-  { label: 'HTTP sign-in / pure ES256 verify (memory)', a: ['http memory', 'sign-in'], b: ['pure', 'verifyAuthentication ES256'] },
-  { label: 'pure ES256 verify share of HTTP sign-in (memory)', a: ['pure', 'verifyAuthentication ES256'], b: ['http memory', 'sign-in'], kind: 'share' },
-  { label: 'HTTP registration / pure none verify (memory)', a: ['http memory', 'registration'], b: ['pure', 'verifyRegistration none'] },
-  { label: 'HTTP sign-in / GET /healthz floor (memory)', a: ['http memory', 'sign-in'], b: ['http memory', 'GET /healthz (floor)'] },
-  { label: 'assertion/result / assertion/options (memory)', a: ['http memory', '  sign-in: assertion/result'], b: ['http memory', '  sign-in: assertion/options'] },
-  { label: 'HTTP registration / HTTP sign-in (memory)', a: ['http memory', 'registration'], b: ['http memory', 'sign-in'] },
-  { label: 'mongo / memory sign-in', a: ['http mongo', 'sign-in'], b: ['http memory', 'sign-in'] },
-  { label: 'mongo / memory registration', a: ['http mongo', 'registration'], b: ['http memory', 'registration'] },
-  { label: 'mongo / memory GET /healthz', a: ['http mongo', 'GET /healthz (floor)'], b: ['http memory', 'GET /healthz (floor)'] },
-  { label: 'concurrent / serial sign-in (memory)', a: ['http memory', 'sign-in concurrent'], b: ['http memory', 'sign-in'], kind: 'throughput' },
-  { label: 'concurrent / serial sign-in (mongo)', a: ['http mongo', 'sign-in concurrent'], b: ['http mongo', 'sign-in'], kind: 'throughput' },
-  { label: 'concurrent sign-in mongo / memory', a: ['http mongo', 'sign-in concurrent'], b: ['http memory', 'sign-in concurrent'], kind: 'throughput' },
 ];
+
+function machine(): string {
+  let model = os.cpus()[0]?.model ?? '?';
+  let nproc = String(os.availableParallelism?.() ?? os.cpus().length);
+  try {
+    nproc = execFileSync('nproc', { encoding: 'utf8' }).trim();
+  } catch {
+    // not on this system: os.availableParallelism
+  }
+  model = model.replace(/\s+/g, ' ').trim();
+  return `nproc ${nproc}, ${os.cpus().length} cpu(s): ${model}; node ${process.version}; ${os.platform()} ${os.arch()}; ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`;
+}
 
 async function main(argv: string[]): Promise<number> {
   const unknown = argv.filter((a) => a !== '--quick' && a !== '--no-mongo');
@@ -75,60 +103,93 @@ async function main(argv: string[]): Promise<number> {
   }
   const quick = argv.includes('--quick');
   const plan = plans(quick);
-  const results: Result[] = [];
+  const pure: Result[] = [];
+  const cost: CostRow[] = [];
   const breakdowns: string[] = [];
+  const notes: string[] = [];
+  let workers: WorkersRow[] = [];
   const skipped: string[] = [];
   const started = performance.now();
+  const report = () => {
+    if (pure.length) {
+      log(`\npure verification, in-process (latency ms):\n${formatTable(pure)}`);
+      log('\nratios (mean latency; >1x = slower):');
+      log(formatRatios(pure, RATIOS));
+      log('\npure assertion verification, µs per verification (mean; p50), same signatures:');
+      log(formatAssertionFloor(pure));
+    }
+    if (cost.length) {
+      log('\nserver CPU per op, measured in the server process (user + system; client excluded); latency = the HTTP round trips of the op; * = window capped by its time budget:');
+      log(formatCostTable(cost));
+      log(`\nheadline (${HEADLINE_CLIENTS} clients; targets from issue 9, printed, never asserted):`);
+      log(formatHeadline(cost, HEADLINE_CLIENTS).join('\n'));
+      const flat = formatFlatness(cost, 1000, 100_000);
+      log('\nflatness: server CPU per sign-in with 100,000 registered users / with 1,000 (target <= 1.2x):');
+      log(flat.length ? flat.join('\n') : quick ? '  skipped in --quick (100,000-user seeding runs in the full run only)' : '  n/a (did not run)');
+    }
+    if (workers.length) {
+      log('\nmore cores: WORKERS=1 vs WORKERS=2 on MongoDB (real main.ts processes; CPU and RSS from /proc):');
+      log(formatWorkers(workers));
+    } else if (quick) log('\nmore cores: WORKERS runs skipped in --quick (full run only)');
+    if (breakdowns.length) log(`\nstore round trips per op, by method (first sign-in window and registrations):\n${breakdowns.join('\n')}`);
+    for (const n of notes) log(`note: ${n}`);
+    for (const s of skipped) log(`SKIPPED ${s}`);
+  };
   const watchdog = setTimeout(() => {
-    console.error(`\nbench: exceeded its ${plan.watchdogMs / 1000} s bound; partial results:\n`);
-    console.log(formatTable(results));
+    console.error(`\nbench: exceeded its ${plan.watchdogMs / 1000} s bound; partial results:`);
+    report();
     process.exit(3);
   }, plan.watchdogMs);
   watchdog.unref();
   const refused = fetchLoopbackOnly();
 
-  log(`keygate bench (${quick ? 'quick' : 'full'}) - node ${process.version}, ${os.platform()} ${os.arch()}, ${os.cpus().length} cpu(s): ${os.cpus()[0]?.model ?? '?'}`);
-  log(`load average ${loadavg()} at start (above the cpu count, other processes compete for the cores: expect noisy figures)`);
-  log('latencies in ms; serial cases: ops/s = 1000 / mean; concurrent: completed / wall time.\n');
+  log(`keygate bench (${quick ? 'quick' : 'full'}): ${machine()}`);
+  log(`load average ${loadavg()} at start (above the cpu count, other processes compete for the cores: expect noisy figures)\n`);
 
-  log('[1/3] pure verification (fixtures generated before timing)');
-  results.push(...(await runPureVerify(plan.pure, plan.assertion, log)));
+  log('[1/4] pure verification (fixtures generated before timing)');
+  pure.push(...(await runPureVerify(plan.pure, plan.assertion, () => {})));
+  log(`  ${pure.length} cases`);
 
-  log('[2/3] HTTP ceremonies, memory store (+ [3/3] 16 sign-ins in flight)');
-  const memory = createMemoryStore();
-  const mem = await runHttpSuite('memory', memory, plan.memory, log);
-  results.push(...mem.results);
-  breakdowns.push('memory store, per sign-in:', ...mem.storeBreakdown);
-  await memory.close();
+  log('[2/4] the floor: bare node:http + 1 crypto.verify, in a child process');
+  cost.push(...(await runFloor(plan.cost, log)));
 
-  if (argv.includes('--no-mongo')) {
-    skipped.push('MongoDB suite: --no-mongo');
-  } else {
+  const keygateEnv = { NODE_ENV: 'test', RP_ID: 'localhost', SESSION_SECRET: 'bench-session-secret-bench-session-secret', RATE_LIMIT_PER_MINUTE: '10000000', LOG_LEVEL: 'warn' };
+  const take = (label: string, r: KeygateRun) => {
+    cost.push(...r.rows);
+    notes.push(...r.notes);
+    if (r.breakdown.length) breakdowns.push(`${label}:`, ...formatBreakdown(r.breakdown));
+  };
+  log(`[3/4] keygate in a child process, memory store (${quick ? '1,000 users; 100,000 in the full run only' : '1,000 then 100,000 users'})`);
+  take('memory', await runKeygate('memory', keygateEnv, plan.cost, log));
+
+  if (argv.includes('--no-mongo')) skipped.push('MongoDB: --no-mongo');
+  else {
     const t0 = performance.now();
-    const mongo = await openBenchMongo();
+    const mongo = await startBenchMongo();
     if ('skipped' in mongo) {
-      skipped.push(`MongoDB suite: ${mongo.skipped}`);
-      log(`[2/3] MongoDB SKIPPED: ${mongo.skipped}`);
+      skipped.push(`MongoDB: ${mongo.skipped}`);
+      log(`[3/4] MongoDB SKIPPED: ${mongo.skipped}`);
     } else {
-      log(`[2/3] HTTP ceremonies, MongoDB store: ${mongo.where} (ready in ${(performance.now() - t0).toFixed(0)} ms)`);
+      log(`[3/4] keygate in a child process, MongoDB store (${quick ? '1,000 users' : '1,000 then 100,000 users'}): ${mongo.where} (ready in ${(performance.now() - t0).toFixed(0)} ms)`);
       try {
-        const m = await runHttpSuite('mongo', mongo.store, plan.mongo, log);
-        results.push(...m.results);
-        breakdowns.push('mongo store, per sign-in:', ...m.storeBreakdown);
+        const env = {
+          ...keygateEnv,
+          MONGODB_URI: mongo.uri,
+          MONGODB_DB: benchDbName('cost'),
+          DATA_KEYS: `b1:${Buffer.alloc(32, 4).toString('base64')}`,
+          HMAC_SECRET: 'bench-hmac-secret-bench-hmac-secret-bench!',
+        };
+        take('mongo', await runKeygate('mongo', env, plan.mongoCost, log));
+        if (plan.workers) {
+          log('[4/4] WORKERS=1 and WORKERS=2 on MongoDB (server/src/main.ts)');
+          workers = await runWorkers(mongo.uri, plan.workers.counts, plan.workers.concurrencies, plan.workers.plan, plan.workers.warmup, log);
+        }
       } finally {
-        await mongo.close();
+        await mongo.stop();
       }
     }
   }
-
-  log(`\n${formatTable(results)}\n`);
-  log('ratios (mean latency unless marked; >1x = slower / more):');
-  log(formatRatios(results, RATIOS));
-  log('\npure assertion verification, µs per verification (mean; p50), same signatures:');
-  log(formatAssertionFloor(results));
-  log('\nwhere a serial HTTP sign-in waits on the store (awaited time per call site):');
-  log(breakdowns.join('\n'));
-  for (const s of skipped) log(`\nSKIPPED ${s}`);
+  report();
   if (refused.length) log(`\nrefused non-loopback fetches: ${refused.join(', ')}`);
   log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s; load average ${loadavg()} at end`);
   clearTimeout(watchdog);

@@ -1,8 +1,11 @@
 /**
- * A `Store` wrapper that counts calls and the wall time spent awaiting them, so the HTTP
- * benchmarks can say how much of a ceremony is storage (one MongoDB round trip per call on
- * the Mongo store). Only meaningful for serial cases: with several requests in flight the
- * awaited intervals overlap. Behaviour is unchanged; every call is passed straight through.
+ * A `Store` wrapper that counts calls (store round trips: one MongoDB command per call on the
+ * Mongo store) and the wall time spent awaiting them, per `port.method`. Generic: EVERY
+ * function of EVERY port object of the store is counted, whatever ports.ts declares today, so
+ * a method or a concern added later is counted without touching this file (`ping`/`close`
+ * and non-object members pass through uncounted). Awaited times overlap when several
+ * requests are in flight; call counts stay exact. Behaviour is unchanged: every call is
+ * passed straight through, with the port as `this`.
  */
 import { performance } from 'node:perf_hooks';
 import type { Store } from '../../server/src/storage/ports.js';
@@ -15,7 +18,6 @@ export interface StoreMeter {
   reset(): void;
   snapshot(): { calls: number; ms: number };
 }
-
 
 export function meteredStore(inner: Store): { store: Store; meter: StoreMeter } {
   const meter: StoreMeter = {
@@ -31,48 +33,51 @@ export function meteredStore(inner: Store): { store: Store; meter: StoreMeter } 
       return { calls: this.calls, ms: this.ms };
     },
   };
-  const wrap = <T extends object>(part: string, target: T): T => {
-    const out: Record<string, unknown> = {};
-    for (const [name, fn] of Object.entries(target)) {
-      if (typeof fn !== 'function') {
-        out[name] = fn;
-        continue;
-      }
-      const label = `${part}.${name}`;
-      out[name] = async (...args: unknown[]) => {
-        const t0 = performance.now();
-        try {
-          return await (fn as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        } finally {
-          const ms = performance.now() - t0;
-          const m = meter.byMethod.get(label) ?? { calls: 0, ms: 0 };
-          meter.byMethod.set(label, { calls: m.calls + 1, ms: m.ms + ms });
-          meter.calls++;
-          meter.ms += ms;
+  const record = (label: string, t0: number) => {
+    const ms = performance.now() - t0;
+    const m = meter.byMethod.get(label);
+    if (m) {
+      m.calls++;
+      m.ms += ms;
+    } else meter.byMethod.set(label, { calls: 1, ms });
+    meter.calls++;
+    meter.ms += ms;
+  };
+  const wrapPort = (part: string, port: object): object => {
+    const cache = new Map<PropertyKey, unknown>();
+    return new Proxy(port, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        let wrapped = cache.get(prop);
+        if (!wrapped) {
+          const label = `${part}.${String(prop)}`;
+          wrapped = function (this: unknown, ...args: unknown[]) {
+            const t0 = performance.now();
+            let out: unknown;
+            try {
+              out = (value as (...a: unknown[]) => unknown).apply(target, args);
+            } catch (err) {
+              record(label, t0);
+              throw err;
+            }
+            if (out instanceof Promise) return out.finally(() => record(label, t0));
+            record(label, t0);
+            return out;
+          };
+          cache.set(prop, wrapped);
         }
-      };
-    }
-    return out as T;
+        return wrapped;
+      },
+    });
   };
-  // Spelled out (no cast) so that a concern added to Store fails type checking here.
-  const store: Store = {
-    kind: inner.kind,
-    users: wrap('users', inner.users),
-    credentials: wrap('credentials', inner.credentials),
-    ceremonies: wrap('ceremonies', inner.ceremonies),
-    sessions: wrap('sessions', inner.sessions),
-    signInAttempts: wrap('signInAttempts', inner.signInAttempts),
-    passwords: wrap('passwords', inner.passwords),
-    totp: wrap('totp', inner.totp),
-    recoveryCodes: wrap('recoveryCodes', inner.recoveryCodes),
-    lockouts: wrap('lockouts', inner.lockouts),
-    keyRing: wrap('keyRing', inner.keyRing),
-    tokens: wrap('tokens', inner.tokens),
-    audit: wrap('audit', inner.audit),
-    rateLimits: wrap('rateLimits', inner.rateLimits),
-    locks: wrap('locks', inner.locks),
-    ping: () => inner.ping(),
-    close: () => inner.close(),
-  };
-  return { store, meter };
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(inner) as (keyof Store)[]) {
+    const value = inner[key];
+    if (key === 'ping' || key === 'close') out[key] = (value as () => Promise<void>).bind(inner);
+    else if (value !== null && typeof value === 'object') out[key] = wrapPort(key, value);
+    else if (typeof value === 'function') out[key] = (value as (...a: unknown[]) => unknown).bind(inner);
+    else out[key] = value;
+  }
+  return { store: out as unknown as Store, meter };
 }

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
 import { buildApp, metricsServed } from './app.js';
 import type { Config } from './config/config-schema.js';
@@ -9,6 +10,7 @@ import { secureRandom } from './lib/random.js';
 import { buildMetricsApp } from './observability/metrics-app.js';
 import { createMetrics } from './observability/metrics.js';
 import { openStore } from './storage/open-store.js';
+import { runPrimary } from './run-primary.js';
 
 /** How long shutdown waits for in-flight requests before cutting their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -18,6 +20,10 @@ const SHUTDOWN_GRACE_MS = 10_000;
  * listen (and on METRICS_PORT, when set, serve only /metrics), and shut down gracefully on
  * SIGINT/SIGTERM: stop accepting on both listeners, let in-flight requests finish for at
  * most SHUTDOWN_GRACE_MS (then cut them and exit 1), close the store, exit 0.
+ *
+ * With WORKERS=N above 1 (MongoDB only: loadConfig refuses it with the memory store) this
+ * process is the node:cluster primary instead (run-primary.ts): it forks N workers that each
+ * run everything above and share the listening ports, and opens no store itself.
  */
 async function main(): Promise<void> {
   let config: Config;
@@ -27,7 +33,11 @@ async function main(): Promise<void> {
     process.stderr.write(`keygate: configuration error: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  const logger = createLogger(config.logLevel);
+  const logger = cluster.isWorker ? createLogger(config.logLevel).child({ worker: cluster.worker?.id }) : createLogger(config.logLevel);
+  if (cluster.isPrimary && config.workers > 1) {
+    runPrimary(config, logger, SHUTDOWN_GRACE_MS);
+    return;
+  }
   for (const name of config.generatedSecrets) {
     const lost = { SESSION_SECRET: 'sessions end', DATA_KEYS: 'TOTP secrets cannot be read', HMAC_SECRET: 'recovery codes stop working' }[name];
     logger.warn(`${name} is not set: generated a random one for this process; ${lost} when keygate restarts.`);

@@ -37,6 +37,7 @@ describe('loadConfig defaults', () => {
     const c = loadConfig({});
     expect(c.nodeEnv).toBe('development');
     expect(c.port).toBe(3000);
+    expect(c.workers).toBe(1);
     expect(c.host).toBeUndefined();
     expect(c.rpId).toBe('localhost');
     expect(c.rpName).toBe('keygate');
@@ -101,6 +102,7 @@ describe('loadConfig overrides', () => {
   const overrides: [key: keyof typeof configKeys, env: Record<string, string>, expected: unknown][] = [
     ['nodeEnv', { NODE_ENV: 'test' }, 'test'],
     ['port', { PORT: '8080' }, 8080],
+    ['workers', { WORKERS: '4', MONGODB_URI: 'mongodb://127.0.0.1:27017', DATA_KEYS: PRODUCTION.DATA_KEYS, HMAC_SECRET: PRODUCTION.HMAC_SECRET }, 4],
     ['host', { HOST: '127.0.0.1' }, '127.0.0.1'],
     ['rpId', { RP_ID: 'example.com', RP_ORIGINS: 'https://example.com' }, 'example.com'],
     ['rpName', { RP_NAME: 'Example Corp' }, 'Example Corp'],
@@ -202,6 +204,9 @@ describe('loadConfig refuses bad values with a TypeError naming the variable fir
     ['METRICS_TOKEN short in production', 'METRICS_TOKEN', { ...PRODUCTION, METRICS_TOKEN: 'short' }],
     ['METRICS_PORT equal to PORT', 'METRICS_PORT', { METRICS_PORT: '3000' }],
     ['PORT not a number', 'PORT', { PORT: 'abc' }],
+    ['WORKERS above 1 with the memory store (its state is per process)', 'WORKERS', { WORKERS: '2' }],
+    ['WORKERS zero', 'WORKERS', { WORKERS: '0' }],
+    ['WORKERS not an integer', 'WORKERS', { WORKERS: '1.5' }],
     ['PORT above 65535', 'PORT', { PORT: '70000' }],
     ['PORT zero', 'PORT', { PORT: '0' }],
     ['PORT not an integer', 'PORT', { PORT: '80.5' }],

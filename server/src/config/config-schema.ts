@@ -109,6 +109,12 @@ export const configKeys = {
     schema: z.enum(['development', 'production', 'test'], { message: 'must be development, production or test' }),
   },
   port: { env: 'PORT', doc: 'HTTP port to listen on.', default: '3000', schema: port },
+  workers: {
+    env: 'WORKERS',
+    doc: 'Processes serving PORT on this machine (node:cluster: a primary forks this many workers, re-forks one that exits, and on SIGTERM shuts them all down gracefully). Above 1 it needs MONGODB_URI: the memory store keeps its state in each process.',
+    default: '1',
+    schema: count(1).max(256, 'must be at most 256'),
+  },
   host: {
     env: 'HOST',
     doc: 'Address to listen on; unset listens on every interface.',

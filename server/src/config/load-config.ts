@@ -41,6 +41,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.nodeEnv === 'production' && !config.mongodbUri) {
     throw new TypeError('MONGODB_URI is required in production (the memory store loses every credential on restart)');
   }
+  if (config.workers > 1 && !config.mongodbUri) {
+    throw new TypeError(`WORKERS must be 1 with the memory store (got ${config.workers}): its ceremonies, sessions and credentials live in each process, so a sign-in started on one worker could not finish on another; set MONGODB_URI to run several workers`);
+  }
   if (config.nodeEnv === 'production' && !config.sessionSecret) {
     throw new TypeError('SESSION_SECRET is required in production (32+ random characters)');
   }

@@ -1,0 +1,122 @@
+/**
+ * Server CPU per sign-in and per registration, measured in a separate server process
+ * (server-cpu.ts), with the floor measured the same way by the same client.
+ *
+ * `runFloor`: floor-child.ts; a floor sign-in is POST /options + POST /result with the bodies
+ * of a real keygate sign-in (the result body is a real assertion), at each concurrency.
+ *
+ * `runKeygate(label, env)`: keygate-child.ts on the store `env` configures:
+ *  1. registrations (ES256, attestation none, a new user each) at 16 in flight: the first
+ *     max(concurrencies) become the sign-in accounts, one per client, so no two sign-ins race
+ *     on one signature counter;
+ *  2. seeds users (seed-users.ts: one ES256 key each, straight into the store) up to the first
+ *     user count, warms up, then sign-in windows at each concurrency;
+ *  3. for each further user count: seeds up to it and measures the same windows again.
+ * Every window reports server CPU µs per op, ops/s, p50/p99 of the HTTP round trips, store
+ * calls per op (metered-store.ts, in the child) and the server's RSS.
+ */
+import { randomBytes } from 'node:crypto';
+import { SoftAuthenticator } from '../../test/helpers/soft-authenticator.js';
+import { register, signIn, type Account } from './ceremony-client.js';
+import { HttpClient } from './http-client.js';
+import { cpuWindow, runOps, startChild, type WindowPlan, type WindowResult } from './server-cpu.js';
+
+export interface CostPlans {
+  userCounts: number[];
+  concurrencies: number[];
+  warmup: number;
+  /** Upper bound on each warm-up's wall time (a loaded machine must not stretch --quick). */
+  warmupMs: number;
+  /** The sign-in window at `concurrency` clients. */
+  signIn: (concurrency: number) => WindowPlan;
+  registration: WindowPlan;
+  floor: (concurrency: number) => WindowPlan;
+}
+
+export interface CostRow {
+  store: string;
+  users?: number;
+  op: 'sign-in' | 'registration';
+  r: WindowResult;
+}
+
+export async function runFloor(plans: CostPlans, log: (s: string) => void): Promise<CostRow[]> {
+  const child = await startChild('floor-child.ts', {});
+  try {
+    const auth = new SoftAuthenticator({ rpId: 'localhost', origin: child.origin });
+    const { credential } = await auth.createCredential({ challenge: randomBytes(32).toString('base64url'), alg: -7, attestation: 'none' });
+    const assertion = await auth.getAssertion({ challenge: randomBytes(32).toString('base64url'), credentialId: credential.id });
+    const clients = Array.from({ length: Math.max(...plans.concurrencies) }, () => new HttpClient(child.base, child.origin));
+    const op = async (w: number) => {
+      const t0 = performance.now();
+      await clients[w]!.post('/options', { username: 'bench-floor-user', userVerification: 'preferred' });
+      await clients[w]!.post('/result', assertion);
+      return performance.now() - t0;
+    };
+    await runOps(plans.warmup * 2, 16, op, performance.now() + plans.warmupMs);
+    const rows: CostRow[] = [];
+    for (const c of plans.concurrencies) {
+      const r = await cpuWindow(child, plans.floor(c), op);
+      rows.push({ store: 'floor', op: 'sign-in', r });
+      log(`  floor, ${c} client(s): ${r.n} sign-ins, ${r.cpuUsPerOp.toFixed(0)} µs server CPU each`);
+    }
+    return rows;
+  } finally {
+    await child.close();
+  }
+}
+
+export interface KeygateRun {
+  rows: CostRow[];
+  /** Store calls (and awaited ms) per op by method: registrations, and the 1-client sign-in window at each user count. */
+  breakdown: { op: string; byMethod: [string, number, number][]; n: number }[];
+  notes: string[];
+}
+
+export async function runKeygate(label: string, env: Record<string, string>, plans: CostPlans, log: (s: string) => void): Promise<KeygateRun> {
+  const child = await startChild('keygate-child.ts', env);
+  const rows: CostRow[] = [];
+  const notes: string[] = [];
+  const breakdown: KeygateRun['breakdown'] = [];
+  try {
+    const tag = randomBytes(3).toString('hex');
+    const accounts: Account[] = [];
+    const regOp = async (_w: number, i: number) => {
+      const { account, ms } = await register(child, `bench-${tag}-${i}`);
+      accounts.push(account);
+      return ms;
+    };
+    await runOps(8, 1, (w, i) => regOp(w, 100_000 + i), performance.now() + plans.warmupMs); // warm-up, untimed
+    const reg = await cpuWindow(child, plans.registration, regOp);
+    rows.push({ store: label, op: 'registration', r: reg });
+    if (reg.byMethod) breakdown.push({ op: 'registration', byMethod: reg.byMethod, n: reg.n });
+    log(`  ${label}: ${reg.n} registrations, ${reg.cpuUsPerOp.toFixed(0)} µs server CPU each`);
+    const need = Math.max(...plans.concurrencies);
+    for (let tries = 0; accounts.length < need; tries++) {
+      try {
+        await regOp(0, 200_000 + tries);
+      } catch (err) {
+        if (tries >= need + 5) throw err; // not noise any more: keygate cannot register
+      }
+    }
+    let users = accounts.length;
+    for (const [k, target] of plans.userCounts.entries()) {
+      if (target > users) {
+        const s = await child.request<{ ms: number; via: string }>({ type: 'seed', count: target - users });
+        notes.push(`${label}: seeded ${target - users} users up to ${target} in ${(s.ms / 1000).toFixed(1)} s (${s.via})`);
+        log(`  ${label}: seeded ${target - users} users in ${(s.ms / 1000).toFixed(1)} s (${s.via})`);
+        users = target;
+      }
+      await runOps(plans.warmup, 16, (w) => signIn(accounts[w]!), performance.now() + plans.warmupMs);
+      for (const c of plans.concurrencies) {
+        const r = await cpuWindow(child, plans.signIn(c), (w) => signIn(accounts[w]!));
+        rows.push({ store: label, users, op: 'sign-in', r });
+        if (c === plans.concurrencies[0] && r.byMethod) breakdown.push({ op: `sign-in, ${users.toLocaleString('en-US')} users, ${c} client`, byMethod: r.byMethod, n: r.n });
+        log(`  ${label}, ${users} users, ${c} client(s): ${r.n} sign-ins, ${r.cpuUsPerOp.toFixed(0)} µs server CPU each${r.errors ? `; ${r.errors} FAILED (${r.firstError})` : ''}`);
+      }
+    }
+    return { rows, breakdown, notes };
+  } finally {
+    await child.close();
+  }
+}
