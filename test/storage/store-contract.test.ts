@@ -535,7 +535,8 @@ describe.each(stores)('%s store', (_name, factory) => {
     it('round-trips a snapshot (user and credentials, bytes and dates intact)', () =>
       withStore(async (store) => {
         const u = newUser();
-        const creds = [newCredential(u.id), newCredential(u.id, { discoverable: undefined, lastUsedAt: undefined, counter: 0 })];
+        // As start-authentication snapshots them: without the attestation bytes.
+        const creds = [newCredential(u.id), newCredential(u.id, { discoverable: undefined, lastUsedAt: undefined, counter: 0 })].map(({ attestationObject: _bytes, ...x }) => x);
         const c = newCeremony({ kind: 'authentication', userId: u.id, username: undefined, displayName: undefined, newUser: undefined, allowCredentialIds: creds.map((x) => x.id), snapshot: { user: u, credentials: creds } });
         await put(store, c);
         const taken = await take(store, c, at(1));
@@ -546,11 +547,10 @@ describe.each(stores)('%s store', (_name, factory) => {
         expectDate(snapshot!.user.createdAt);
         snapshot!.credentials.forEach((got, i) => {
           const want = expectedSnapshot!.credentials[i]!;
-          const { publicKey, attestationObject, ...r } = got;
-          const { publicKey: pk, attestationObject: ao, ...e } = want;
+          const { publicKey, ...r } = got;
+          const { publicKey: pk, ...e } = want;
           expect(r).toEqual(e);
           expectBytes(publicKey, pk);
-          expectBytes(attestationObject, ao);
           expectDate(got.createdAt);
         });
         expect(snapshot!.credentials[1]!.discoverable).toBeUndefined();

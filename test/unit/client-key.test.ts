@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { clientKey } from '../../server/src/policy/client-key.js';
+import { clientKey } from '../../server/src/rate-limiting/client-key.js';
 
 describe('clientKey (what the rate limit counts under)', () => {
   it.each([

@@ -1,5 +1,5 @@
 /**
- * The rate limit's prepaid hits (policy/prepaid-hits.ts, policy/rate-limit.ts): a ceremony
+ * The rate limit's prepaid hits (rate-limiting/prepaid-hits.ts, rate-limiting/enforce-rate-limit.ts): a ceremony
  * start counts its result with it in one store increment; the decisions are those of
  * counting every request on its own, and a prepaid hit is only ever kept within the limit
  * and within its window.
@@ -7,8 +7,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../server/src/config/load-config.js';
 import { FixedClock } from '../../server/src/lib/clock.js';
-import { PrepaidHits } from '../../server/src/policy/prepaid-hits.js';
-import { enforceRateLimit } from '../../server/src/policy/rate-limit.js';
+import { PrepaidHits } from '../../server/src/rate-limiting/prepaid-hits.js';
+import { enforceRateLimit } from '../../server/src/rate-limiting/enforce-rate-limit.js';
 import { createMemoryStore } from '../../server/src/storage/memory/memory-store.js';
 
 const MINUTE = 60_000;

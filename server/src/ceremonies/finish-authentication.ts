@@ -2,19 +2,21 @@ import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { parseInput } from '../lib/parse-input.js';
 import { decodeClientData } from './checks/decode-response.js';
 import { signIn } from '../sessions/session-service.js';
-import type { Ceremony, Session, StoredCredential, User } from '../storage/ports.js';
+import type { Ceremony, Session, SnapshotCredential, StoredCredential, User } from '../storage/ports.js';
 import { authenticationResponse } from './response-schemas.js';
 import { recordEvent } from '../audit/record-event.js';
-import { ConflictError, ForbiddenError, KeygateError, VerificationError } from '../errors/keygate-error.js';
+import { ConflictError, KeygateError, VerificationError } from '../errors/keygate-error.js';
 import type { Deps } from '../deps.js';
 import { takeCeremony } from './pending-ceremony.js';
 import { takeSignInAttempt } from './sign-in-attempt.js';
 import type { ProvenFactor } from '../policy/sign-in-proof.js';
+import { reactToCloneSignal } from '../policy/clone-signal.js';
+import { requireUsableCredential, usableCredential } from '../policy/credential-usability.js';
 import { CounterRegressionError, SignedResponseError, verifyAuthentication, type VerifiedAuthentication } from './verify-authentication-response.js';
 
 export interface FinishAuthenticationResult {
   user: User;
-  credential: StoredCredential;
+  credential: SnapshotCredential;
   verified: VerifiedAuthentication;
   /** The new session (fresh id: the one the ceremony ran under is dropped). */
   session: Session;
@@ -30,10 +32,11 @@ export interface FinishAuthenticationResult {
  *    for all of these, `unknown_credential` (`user_handle_missing` only says the response
  *    lacks a field), so a stranger learns nothing about another account's key;
  * 4. verify the response (ordered checks, then the signature);
- * 5. only once the signature verified, the credential's state: disabled
- *    (`credential_disabled`) or flagged as possibly cloned (`credential_possibly_cloned`),
- *    then BE and the counter: a regression flags the credential and records
- *    `credential.possibly_cloned`;
+ * 5. only once the signature verified, whether the credential may be used now
+ *    (policy/credential-usability.ts: `credential_disabled`, `credential_possibly_cloned`),
+ *    then BE and the counter: a regression is a clone signal, and policy/clone-signal.ts
+ *    says what to do (today: flag the credential, end its sessions, record
+ *    `credential.possibly_cloned`, refuse with `counter_regression`), executed here;
  * 6. advance the counter by compare-and-set, which also requires the credential to still be
  *    that registration, enabled and not flagged; losing refuses the sign-in with what changed
  *    meanwhile (`unknown_credential`, `credential_disabled`, `credential_possibly_cloned`, or
@@ -93,12 +96,12 @@ export async function finishAuthentication(
 
 interface UsedCredential {
   user: User;
-  credential: StoredCredential;
+  credential: SnapshotCredential;
   verified: VerifiedAuthentication;
 }
 
 /** Step 3 (§7.2 steps 5-6): the credential exists, belongs to the ceremony's user and was offered, or names its owner. */
-function notOwnedBecause(ceremony: Ceremony, response: AuthenticationResponseJSON, credential: StoredCredential | undefined, user: User | undefined): string | undefined {
+function notOwnedBecause(ceremony: Ceremony, response: AuthenticationResponseJSON, credential: SnapshotCredential | undefined, user: User | undefined): string | undefined {
   const userHandle = response.response.userHandle;
   return !credential || !user
     ? `credential id ${response.id} is unknown`
@@ -121,7 +124,7 @@ function notOwnedBecause(ceremony: Ceremony, response: AuthenticationResponseJSO
 async function fromSnapshot(deps: Deps, ceremony: Ceremony, response: AuthenticationResponseJSON): Promise<UsedCredential | undefined> {
   const user = ceremony.snapshot?.user;
   const credential = ceremony.snapshot?.credentials.find((c) => c.id === response.id);
-  if (!user || !credential || credential.disabled || credential.possiblyCloned || notOwnedBecause(ceremony, response, credential, user) !== undefined) return undefined;
+  if (!user || !credential || !usableCredential(credential) || notOwnedBecause(ceremony, response, credential, user) !== undefined) return undefined;
   let verified: VerifiedAuthentication;
   try {
     verified = await verifyAuthentication(response, { challenge: ceremony.challenge, origins: deps.config.rpOrigins, rpId: deps.config.rpId, requireUserVerification: ceremony.userVerification === 'required', credential });
@@ -163,8 +166,7 @@ async function verifyAndRecordUse(
     if (!now || now.userId !== credential.userId || now.createdAt.getTime() !== credential.createdAt.getTime()) {
       throw new VerificationError('unknown_credential', `credential ${credential.id} was removed during the sign-in`);
     }
-    if (now.disabled) throw new ForbiddenError('credential_disabled', `credential ${credential.id} was disabled during the sign-in`);
-    if (now.possiblyCloned) throw new ForbiddenError('credential_possibly_cloned', `credential ${credential.id} was flagged possiblyCloned during the sign-in`);
+    requireUsableCredential(now, 'during the sign-in');
     throw new ConflictError('counter_conflict', `signature counter of ${credential.id} changed during verification`);
   }
   return { user, credential, verified };
@@ -177,7 +179,8 @@ async function signInWithAttempt(deps: Deps, sessionId: string | undefined, atte
 
 /**
  * Verifies the assertion; once its signature verified (`onSigned` is called), the
- * credential's state decides: disabled or flagged refuse it, a counter regression flags it.
+ * credential's state decides (policy/credential-usability.ts), then a counter regression is
+ * reacted to as policy/clone-signal.ts decides.
  */
 async function verifySigned(
   deps: Deps,
@@ -203,21 +206,15 @@ async function verifySigned(
     afterSignature = err;
   }
   onSigned();
-  if (credential.disabled) {
-    throw new ForbiddenError('credential_disabled', `credential ${credential.id} is disabled`);
-  }
-  // Once flagged, a credential stays blocked: otherwise a clone would simply retry until its
-  // own counter passed the stored one. Only removing the credential (or an administrator) clears it.
-  if (credential.possiblyCloned) {
-    throw new ForbiddenError('credential_possibly_cloned', `credential ${credential.id} is flagged possiblyCloned`);
-  }
+  requireUsableCredential(credential);
   if (afterSignature instanceof CounterRegressionError) {
     // §7.2 step 21: a valid signature with a counter that did not grow: possibly a cloned key.
-    await deps.store.credentials.markPossiblyCloned(credential.id);
-    // Whoever signed in with it before (the clone or the original) is signed out.
-    await deps.store.sessions.deleteByCredential(credential.id);
-    await recordEvent(deps, { type: 'credential.possibly_cloned', outcome: 'failure', userId: credential.userId, credentialId: credential.id, ip: ctx.ip, code: afterSignature.code, data: { received: afterSignature.received, stored: afterSignature.stored } });
+    const reaction = reactToCloneSignal({ stored: afterSignature.stored, received: afterSignature.received });
+    if (reaction?.flag) await deps.store.credentials.markPossiblyCloned(credential.id);
+    if (reaction?.endSessions) await deps.store.sessions.deleteByCredential(credential.id);
+    if (reaction?.audit) await recordEvent(deps, { ...reaction.audit, userId: credential.userId, credentialId: credential.id, ip: ctx.ip });
   }
+  // A clone signal is always refused (CloneReaction.refuse), with the error's own code.
   if (afterSignature) throw afterSignature;
   return verified!;
 }

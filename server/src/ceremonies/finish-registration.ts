@@ -10,7 +10,7 @@ import { registrationResponse } from './response-schemas.js';
 import { recordEvent } from '../audit/record-event.js';
 import { ConflictError, KeygateError, NotFoundError, UnauthorizedError } from '../errors/keygate-error.js';
 import { algorithmsFor } from '../policy/algorithms.js';
-import { credentialKind, credentialKindLabel } from '../policy/credential-kind.js';
+import { credentialKind, credentialKindLabel } from '../display/credential-kind.js';
 import type { Deps } from '../deps.js';
 import { takeCeremony } from './pending-ceremony.js';
 import { verifyRegistration, type VerifiedRegistration } from './verify-registration-response.js';

@@ -1,10 +1,10 @@
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { NotFoundError } from '../errors/keygate-error.js';
-import { usableCredential } from '../factors/load-factor-set.js';
 import { openCeremony } from './pending-ceremony.js';
 import { decoyCredentials } from './decoy-credentials.js';
 import { allowedExtensions } from '../policy/client-extensions.js';
-import { decideUserVerification } from '../policy/user-verification.js';
+import { usableCredential } from '../policy/credential-usability.js';
+import { ceremonyRequirements } from '../policy/ceremony-requirements.js';
 import { normalizeUsername } from '../policy/username.js';
 import type { Ceremony, UserVerificationRequirement } from '../storage/ports.js';
 import type { Deps } from '../deps.js';
@@ -13,7 +13,7 @@ import type { Deps } from '../deps.js';
 export interface StartAuthenticationInput {
   /** Empty or absent: usernameless sign-in with a discoverable credential (or the half sign-in's user). */
   username?: string;
-  /** May ask for more user verification than policy, never less (policy/user-verification.ts). */
+  /** May ask for more user verification than policy, never less (policy/ceremony-requirements.ts). */
   userVerification?: UserVerificationRequirement;
   extensions?: Record<string, unknown>;
 }
@@ -24,7 +24,7 @@ export interface StartAuthenticationInput {
  *   for: a SECOND factor for that user; user presence is enough (`discouraged` unless the
  *   request asks for more); `no_credentials` if the user has no usable key;
  * - a username: a passwordless sign-in, UV `required` by policy; allowCredentials lists
- *   the user's usable keys (not disabled, not flagged). With ENUMERATION_PROTECTION (the
+ *   the user's usable keys (policy/credential-usability.ts). With ENUMERATION_PROTECTION (the
  *   default) a username without an account or usable key gets deterministic decoys
  *   instead, after the same store reads, so the reply does not tell; otherwise
  *   `unknown_user` / `no_credentials` (404), as the FIDO2 conformance tools expect;
@@ -48,14 +48,14 @@ export async function startAuthentication(
   let allow: { id: string; transports: string[] }[] = [];
   let signInAttemptId: string | undefined;
   let snapshot: Ceremony['snapshot'];
-  let uv = decideUserVerification('passwordless_sign_in', input.userVerification, mode);
+  let uv = ceremonyRequirements('passwordless_sign_in', input, mode).userVerification;
 
   if (attempt?.stage === 'second_factor' && (requested === undefined || requested === attempt.username)) {
     allow = (await deps.store.credentials.listByUser(attempt.userId)).filter(usableCredential);
     if (allow.length === 0) throw new NotFoundError('no_credentials', `user ${attempt.userId} has no usable credential`, { variant: 'useAnotherWay' });
     userId = attempt.userId;
     signInAttemptId = attempt.attemptId;
-    uv = decideUserVerification('second_factor', input.userVerification, mode);
+    uv = ceremonyRequirements('second_factor', input, mode).userVerification;
   } else if (requested !== undefined) {
     // One read for the user and their keys, the same one for a username without an account (equal timing).
     const found = await deps.store.users.findWithCredentials(requested);
@@ -67,7 +67,7 @@ export async function startAuthentication(
     if (allow.length === 0) allow = decoyCredentials(deps.config.hmacSecret, requested);
     userId = user?.id ?? `no-such-user:${requested}`;
     // What finishing needs, so that it reads nothing when nothing changed (finish-authentication.ts).
-    if (user && usable.length > 0) snapshot = { user, credentials: usable };
+    if (user && usable.length > 0) snapshot = { user, credentials: usable.map(({ attestationObject: _bytes, ...c }) => c) };
   }
   const { challenge, timeout } = await openCeremony(deps, {
     id: ctx.sessionId,

@@ -6,7 +6,7 @@ import { algorithmsFor } from '../policy/algorithms.js';
 import { allowedExtensions } from '../policy/client-extensions.js';
 import { normalizeDisplayName, normalizeUsername } from '../policy/username.js';
 import { requireStepUp } from '../policy/step-up.js';
-import { decideUserVerification } from '../policy/user-verification.js';
+import { ceremonyRequirements } from '../policy/ceremony-requirements.js';
 import { loadFactorSet } from '../factors/load-factor-set.js';
 import { stillEnrolling } from './sign-in-attempt.js';
 import type { Session, UserVerificationRequirement } from '../storage/ports.js';
@@ -37,9 +37,11 @@ export interface StartRegistrationInput {
  * policy/step-up.ts). The one other way: the half sign-in of a password sign-up (stage
  * `enrol`) enrols its account's first key.
  *
- * User verification is policy's (policy/user-verification.ts): `required` for a key of an
- * account without a password (it will sign in alone), `preferred` for an account with one
- * (the key may be a second factor); the request may ask for more.
+ * What the ceremony requires is policy's (policy/ceremony-requirements.ts): user
+ * verification `required` for a key of an account without a password (it will sign in
+ * alone), `preferred` for an account with one (the key may be a second factor); resident
+ * key and attestation conveyance as the request asks, above policy's floor. The request
+ * may ask for more, never less.
  */
 export async function startRegistration(
   deps: Deps,
@@ -61,9 +63,9 @@ export async function startRegistration(
   const existingCredentials = existing ? await deps.store.credentials.listByUser(existing.id) : [];
 
   const sel = input.authenticatorSelection ?? {};
-  const residentKey = sel.residentKey ?? (sel.requireResidentKey ? 'required' : 'discouraged');
   const purpose = factors?.password ? 'password_account_key' : 'passwordless_account_key';
-  const userVerification = decideUserVerification(purpose, sel.userVerification, deps.config.userVerification).send;
+  const required = ceremonyRequirements(purpose, { ...sel, attestation: input.attestation }, deps.config.userVerification);
+  const userVerification = required.userVerification.send;
   const { challenge, timeout } = await openCeremony(deps, {
     id: ctx.sessionId,
     kind: 'registration',
@@ -84,12 +86,12 @@ export async function startRegistration(
     // §5.4.3 excludeCredentials: the authenticator refuses to create a second credential for this user.
     excludeCredentials: existingCredentials.map((c) => ({ id: c.id, type: 'public-key', transports: c.transports as never })),
     authenticatorSelection: {
-      ...(sel.authenticatorAttachment ? { authenticatorAttachment: sel.authenticatorAttachment } : {}),
-      residentKey,
-      requireResidentKey: residentKey === 'required',
+      ...(required.authenticatorAttachment ? { authenticatorAttachment: required.authenticatorAttachment } : {}),
+      residentKey: required.residentKey,
+      requireResidentKey: required.requireResidentKey,
       userVerification,
     },
-    attestation: input.attestation ?? 'none',
+    attestation: required.attestation,
     // credProps tells whether the credential is discoverable (stored as `discoverable`).
     extensions: { ...allowedExtensions('registration', input.extensions), credProps: true } as never,
   };

@@ -1,13 +1,12 @@
 import type { Deps } from '../deps.js';
 import type { FactorSet } from '../policy/factor-rules.js';
+import { usableCredential } from '../policy/credential-usability.js';
 import type { StoredCredential } from '../storage/ports.js';
-
-/** A credential that may sign in now: not disabled, not flagged as possibly cloned. */
-export const usableCredential = (c: StoredCredential): boolean => !c.disabled && !c.possiblyCloned;
 
 /**
  * Reads what the user has: password, keys, TOTP, recovery codes (four reads, no writes), as
- * the FactorSet the policies decide on, plus the credentials themselves.
+ * the FactorSet the policies decide on, plus the credentials themselves. A key counts as
+ * usable as policy/credential-usability.ts says.
  * `without` answers for the account as it would be after removing that key or TOTP.
  */
 export async function loadFactorSet(

@@ -1,10 +1,10 @@
-import { credentialKind } from '../policy/credential-kind.js';
+import { credentialKind } from '../display/credential-kind.js';
 import { authenticatorModel } from '../attestation/aaguid-names.js';
 import type { StoredCredential } from '../storage/ports.js';
 import type { CredentialView } from './response-schemas.js';
 
 /** A credential as the account API shows it: no key material, no attestation bytes. */
-export function credentialView(c: StoredCredential): CredentialView {
+export function credentialView(c: Omit<StoredCredential, 'attestationObject'>): CredentialView {
   return {
     id: c.id,
     name: c.name,

@@ -5,7 +5,7 @@
  */
 export interface FactorSet {
   password: boolean;
-  /** Keys that may sign in now (not disabled, not flagged as possibly cloned). */
+  /** Keys that may sign in now (policy/credential-usability.ts: not disabled, not flagged as possibly cloned). */
   usableKeys: number;
   /** Of those, keys registered with user verification: they sign in without a password. */
   passwordlessKeys: number;

@@ -1,44 +1,23 @@
-import type { Deps } from '../deps.js';
-import { KeygateError } from '../errors/keygate-error.js';
-import type { PrepaidHits } from './prepaid-hits.js';
-
-const MINUTE = 60_000;
-
 /**
- * Per-client rate limit on ceremony requests: at most RATE_LIMIT_PER_MINUTE per key (the
- * client IP) in each fixed one-minute window, counted in the store so that every instance
- * behind a load balancer shares the count. Over the limit: 429 `rate_limited` with
- * `Retry-After` (seconds until the window ends). A limit of 0 turns it off.
+ * The rate-limit decision (DESIGN.md "Who decides"), pure: given where a request stands in
+ * its client's one-minute window, is it served, and if not, when may the client retry?
+ * The counting (store increments, prepaid hits) is rate-limiting/enforce-rate-limit.ts.
  *
- * `prepaid`: hits this process counted ahead (`book`): a request of the key takes one of
- * them, when the book holds one for this window, instead of counting again. A request that
- * starts a ceremony expects `followUps` further requests (its result): they are counted with
- * it, in the same store increment, and kept in the book for as many of them as are still
- * within the limit. Every request is counted exactly once
- * before it is served (a prepaid hit nobody takes stays counted: the safe side), so the
- * decisions are those of counting each request on its own.
+ * - `limit` 0 turns the limit off (every request is served, nothing is counted);
+ * - a request is served while its `position` in the window is within `limit`; over it, it is
+ *   refused with `rate_limited` and `retryAfterSeconds` until the window ends (at least 1);
+ * - a served request that starts a ceremony counted `followUps` later requests with it: only
+ *   those whose positions are still within the limit may be served later (`prepaid`).
  */
-export async function enforceRateLimit(
-  deps: Pick<Deps, 'store' | 'clock' | 'config'>,
-  scope: string,
-  key: string,
-  prepaid?: { book: PrepaidHits; followUps: number },
-): Promise<void> {
-  const limit = deps.config.rateLimitPerMinute;
-  if (limit === 0) return;
-  const now = deps.clock.now();
-  const id = `${scope}:${key}`;
-  if (prepaid?.book.take(id, now)) return;
-  const followUps = prepaid?.followUps ?? 0;
-  const { count, resetAt } = await deps.store.rateLimits.hit(id, MINUTE, now, 1 + followUps);
-  // This request's position in the window (the follow-ups were counted after it).
-  const position = count - followUps;
+export type RateLimitDecision =
+  | { allowed: true; prepaid: number }
+  | { allowed: false; code: 'rate_limited'; retryAfterSeconds: number };
+
+export function decideRateLimit(input: { limit: number; position: number; followUps: number; now: Date; resetAt: Date }): RateLimitDecision {
+  const { limit, position, followUps, now, resetAt } = input;
+  if (limit === 0) return { allowed: true, prepaid: 0 };
   if (position > limit) {
-    const retryAfter = Math.max(1, Math.ceil((resetAt.getTime() - now.getTime()) / 1000));
-    throw new KeygateError('rate_limited', `${position} ${scope} requests from ${key} this minute (limit ${limit})`, {
-      headers: { 'Retry-After': String(retryAfter) },
-    });
+    return { allowed: false, code: 'rate_limited', retryAfterSeconds: Math.max(1, Math.ceil((resetAt.getTime() - now.getTime()) / 1000)) };
   }
-  // Only the follow-ups whose positions are within the limit may be served later.
-  prepaid?.book.add(id, Math.min(followUps, limit - position), resetAt.getTime() - MINUTE, resetAt.getTime());
+  return { allowed: true, prepaid: Math.max(0, Math.min(followUps, limit - position)) };
 }

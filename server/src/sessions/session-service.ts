@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.js';
 import { randomId } from '../lib/random.js';
+import { usableCredential } from '../policy/credential-usability.js';
 import { deriveSignInProof, type ProvenFactor } from '../policy/sign-in-proof.js';
 import type { Session } from '../storage/ports.js';
 
@@ -15,7 +16,8 @@ export function newSessionId(deps: Pick<Deps, 'random'>): string {
 
 /**
  * The signed-in session for `sessionId`, or `undefined`. A session signed in with a
- * credential that has since been removed, disabled or flagged as possibly cloned is ended
+ * credential that has since been removed, or may no longer be used
+ * (policy/credential-usability.ts: disabled, flagged as possibly cloned), is ended
  * here, on its next request: this closes the race where a sign-in finishing during the
  * credential's removal creates its session after the removal ended the others.
  */
@@ -33,7 +35,7 @@ export async function currentSession(deps: Pick<Deps, 'store' | 'clock'>, sessio
 
 async function usable(deps: Pick<Deps, 'store'>, session: Session): Promise<boolean> {
   const c = await deps.store.credentials.findById(session.credentialId!);
-  return c !== undefined && c.userId === session.userId && !c.disabled && !c.possiblyCloned;
+  return c !== undefined && c.userId === session.userId && usableCredential(c);
 }
 
 /**

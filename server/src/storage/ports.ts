@@ -27,6 +27,7 @@ export type {
   KeyRing,
   IssuedToken,
   AuditEvent,
+  SnapshotCredential,
 } from './records.js';
 
 export interface UserStore {
@@ -41,7 +42,12 @@ export interface UserStore {
    * added or removed meanwhile may or may not be in the list, as with two separate reads.
    */
   findWithCredentials(username: string): Promise<{ user: User; credentials: StoredCredential[] } | undefined>;
-  /** Deletes the user; `false` if there was none. Used to undo a just-created user when its first credential is refused. */
+  /**
+   * Deletes the user; `false` if there was none. Used to undo a just-created user when its first
+   * credential is refused. Contract for any future caller: a user's credentials must be deleted
+   * (or disabled) BEFORE the user, because a pending sign-in's snapshot (Ceremony.snapshot)
+   * trusts the user it read while CredentialStore.recordUse's compare-and-set still wins.
+   */
   delete(id: string): Promise<boolean>;
 }
 

@@ -71,7 +71,7 @@ export interface Ceremony {
    * requires the stored credential to still be that registration, unchanged in counter,
    * enabled and not flagged (CredentialStore.recordUse); otherwise it reads again.
    */
-  snapshot?: { user: User; credentials: StoredCredential[] };
+  snapshot?: { user: User; credentials: SnapshotCredential[] };
   /**
    * Set when the ceremony completes a half sign-in (a key after a password, or a key
    * enrolled by a password sign-up): the `attemptId` of that SignInAttempt.
@@ -199,3 +199,6 @@ export interface IssuedToken {
   audience: string;
   expiresAt: Date;
 }
+
+/** A credential as a pending ceremony's snapshot keeps it: everything but the attestation bytes (finishing never needs them; a snapshot stays small). */
+export type SnapshotCredential = Omit<StoredCredential, 'attestationObject'>;

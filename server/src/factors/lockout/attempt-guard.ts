@@ -1,7 +1,7 @@
 import { recordEvent } from '../../audit/record-event.js';
 import type { Deps } from '../../deps.js';
 import { LockedOutError } from '../../errors/keygate-error.js';
-import { clientKey } from '../../policy/client-key.js';
+import { clientKey } from '../../rate-limiting/client-key.js';
 import { LOCKOUT_DECAY_MS, lockoutMs } from '../../policy/lockout.js';
 
 /** One reserved attempt at a guessable secret; call exactly one of its methods when the check is done. */

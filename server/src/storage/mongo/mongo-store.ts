@@ -255,7 +255,7 @@ function ceremonyFromDoc(id: string, found: Omit<Ceremony, 'id'>): Ceremony {
   const ceremony = fromDoc<Ceremony>({ _id: id, ...found })!;
   if (!ceremony.snapshot) return ceremony;
   const bytes = (v: unknown): Uint8Array => (v instanceof Binary ? new Uint8Array(v.buffer) : new Uint8Array(v as Uint8Array));
-  const credentials = ceremony.snapshot.credentials.map((c) => ({ ...c, publicKey: bytes(c.publicKey), attestationObject: bytes(c.attestationObject) }));
+  const credentials = ceremony.snapshot.credentials.map((c) => ({ ...c, publicKey: bytes(c.publicKey) }));
   return { ...ceremony, snapshot: { user: ceremony.snapshot.user, credentials } };
 }
 

@@ -1,6 +1,6 @@
 /**
  * Rate-limit hits counted in the shared store ahead of the request they are for, kept in
- * this process until that request comes (policy/rate-limit.ts). A ceremony is two requests
+ * this process until that request comes (rate-limiting/enforce-rate-limit.ts). A ceremony is two requests
  * (options, then result): the options request counts both in one store increment, and the
  * result, when it reaches the same instance within the same window, takes the prepaid hit
  * instead of a second round trip.
