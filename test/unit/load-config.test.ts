@@ -143,6 +143,13 @@ describe('loadConfig overrides', () => {
     ['auditRetentionDays', { AUDIT_RETENTION_DAYS: '30' }, 30],
     ['allowRs1', { ALLOW_RS1: 'true' }, true],
     ['mongodbTimeoutMs', { MONGODB_TIMEOUT_MS: '1500' }, 1500],
+    ['delivery', { DELIVERY: 'webhook', DELIVERY_WEBHOOK_URL: 'https://sms.example.com/keygate', DELIVERY_WEBHOOK_SECRET: SECRET }, 'webhook'],
+    ['deliveryWebhookUrl', { DELIVERY_WEBHOOK_URL: 'https://sms.example.com/keygate?account=a1' }, 'https://sms.example.com/keygate?account=a1'],
+    ['deliveryWebhookSecret', { DELIVERY_WEBHOOK_SECRET: SECRET }, SECRET],
+    ['deliveryTimeoutMs', { DELIVERY_TIMEOUT_MS: '2500' }, 2500],
+    ['deliveryRetries', { DELIVERY_RETRIES: '0' }, 0],
+    ['smtpUrl', { SMTP_URL: 'smtps://keygate:pw@mail.example.com:465' }, 'smtps://keygate:pw@mail.example.com:465'],
+    ['smtpFrom', { SMTP_FROM: 'keygate <no-reply@example.com>' }, 'keygate <no-reply@example.com>'],
   ];
 
   it.each(overrides)('%s can be overridden', (key, env, expected) => {
@@ -266,12 +273,28 @@ describe('loadConfig refuses bad values with a TypeError naming the variable fir
     ['INTROSPECTION_CLIENT_SECRET too short', 'INTROSPECTION_CLIENT_SECRET', { INTROSPECTION_CLIENT_SECRET: 'short' }],
     ['INTROSPECTION_CLIENT_ID with a colon', 'INTROSPECTION_CLIENT_ID', { INTROSPECTION_CLIENT_ID: 'a:b' }],
     ['production with an http origin', 'RP_ORIGINS', { ...PRODUCTION, RP_ORIGINS: 'http://example.com' }],
+    ['DELIVERY unknown', 'DELIVERY', { DELIVERY: 'sms' }],
+    ['DELIVERY_WEBHOOK_URL not a URL', 'DELIVERY_WEBHOOK_URL', { DELIVERY_WEBHOOK_URL: 'sms.example.com/keygate' }],
+    ['DELIVERY_WEBHOOK_URL not http(s)', 'DELIVERY_WEBHOOK_URL', { DELIVERY_WEBHOOK_URL: 'ftp://sms.example.com/' }],
+    ['DELIVERY_WEBHOOK_SECRET below 32 characters', 'DELIVERY_WEBHOOK_SECRET', { DELIVERY_WEBHOOK_SECRET: 'x'.repeat(31) }],
+    ['DELIVERY_TIMEOUT_MS below 100', 'DELIVERY_TIMEOUT_MS', { DELIVERY_TIMEOUT_MS: '50' }],
+    ['DELIVERY_TIMEOUT_MS above 60000', 'DELIVERY_TIMEOUT_MS', { DELIVERY_TIMEOUT_MS: '60001' }],
+    ['DELIVERY_RETRIES negative', 'DELIVERY_RETRIES', { DELIVERY_RETRIES: '-1' }],
+    ['DELIVERY_RETRIES above 10', 'DELIVERY_RETRIES', { DELIVERY_RETRIES: '11' }],
+    ['SMTP_URL not smtp(s)', 'SMTP_URL', { SMTP_URL: 'https://mail.example.com' }],
+    ['SMTP_FROM not an address', 'SMTP_FROM', { SMTP_FROM: 'keygate' }],
     ['production with one http origin among https', 'RP_ORIGINS', { ...PRODUCTION, RP_ORIGINS: 'https://example.com,http://login.example.com' }],
   ];
 
   it.each(bad)('%s', (_what, key, env) => {
     const err = configError(env);
     expect(err.message.startsWith(`${key} `)).toBe(true);
+  });
+
+  it('never echoes a delivery secret or URL it refuses, only its length', () => {
+    expect(configError({ DELIVERY_WEBHOOK_SECRET: 'short-secret' }).message).toBe('DELIVERY_WEBHOOK_SECRET must be at least 32 characters (e.g. openssl rand -base64 32) (got 12 characters)');
+    expect(configError({ SMTP_URL: 'http://u:hunter2@mail' }).message).not.toContain('hunter2');
+    expect(configError({ DELIVERY_WEBHOOK_URL: 'token=hunter2' }).message).not.toContain('hunter2');
   });
 
   it('production with neither MONGODB_URI nor SESSION_SECRET is refused', () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { deliveryConfigProblem } from './delivery-config-problem.js';
 import { configKeys, type Config, type ConfigKey, type DataKey } from './config-schema.js';
 
 /**
@@ -74,6 +75,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.metricsPort !== undefined && config.metricsPort === config.port) {
     throw new TypeError(`METRICS_PORT must differ from PORT (got ${config.metricsPort} for both)`);
   }
+  const deliveryProblem = deliveryConfigProblem(config);
+  if (deliveryProblem) throw new TypeError(deliveryProblem);
   const httpsOnly = config.rpOrigins.every((o) => o.startsWith('https:'));
   // A deployment that looks like production (https origins or MongoDB) but does not say
   // NODE_ENV gets production's replies: no developer `detail` or `debug` unless NODE_ENV
