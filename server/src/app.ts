@@ -16,6 +16,7 @@ import { opsRoutes } from './http/routes/ops-routes.js';
 import { tokenManagementRoutes, tokenRoutes } from './http/routes/token-routes.js';
 import { metricsEndpoint } from './observability/metrics-endpoint.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createDelivery } from './delivery/create-delivery.js';
 import { observeRequests } from './observability/observe-requests.js';
 
 /** Where the bundled demo lives (client-demo/dist, built by `npm run build:demo`). */
@@ -28,7 +29,8 @@ export const DEMO_DIR = fileURLToPath(new URL('../../client-demo/dist', import.m
  */
 export function buildApp(inputDeps: Deps, opts: { demoDir?: string | null } = {}): Express {
   const metrics: Metrics = inputDeps.metrics ?? createMetrics({ processMetrics: metricsServed(inputDeps.config) });
-  const deps: Deps = { ...inputDeps, metrics };
+  const delivery = inputDeps.delivery ?? createDelivery(inputDeps.config, { logger: inputDeps.logger, clock: inputDeps.clock });
+  const deps: Deps = { ...inputDeps, metrics, delivery };
   const { config } = deps;
   const app = express();
   app.disable('x-powered-by');

@@ -2,6 +2,7 @@ import type { Config } from './config/config-schema.js';
 import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import type { Random } from './lib/random.js';
+import type { MessageDelivery } from './delivery/message-delivery.js';
 import type { Metrics } from './observability/metrics.js';
 import type { Store } from './storage/ports.js';
 
@@ -18,4 +19,9 @@ export interface Deps {
    * `buildApp` creates fresh ones when absent (tests), without store metrics then.
    */
   metrics?: Metrics;
+  /**
+   * Sends SMS and email (DELIVERY: webhook, smtp, dev or none), for the out-of-band codes
+   * still to come (issue 10). `main.ts` builds it from config; `buildApp` builds one when absent.
+   */
+  delivery?: MessageDelivery;
 }

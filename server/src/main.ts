@@ -11,6 +11,7 @@ import { buildMetricsApp } from './observability/metrics-app.js';
 import { createMetrics } from './observability/metrics.js';
 import { openStore } from './storage/open-store.js';
 import { runPrimary } from './run-primary.js';
+import { createDelivery } from './delivery/create-delivery.js';
 
 /** How long shutdown waits for in-flight requests before cutting their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -48,7 +49,9 @@ async function main(): Promise<void> {
   // One registry for the app and the store wrapper, so store latency and errors are exported too.
   const metrics = createMetrics({ processMetrics: metricsServed(config) });
   const store = await openStore(config, logger, metrics);
-  const app = buildApp({ config, store, clock: systemClock, random: secureRandom, logger, metrics });
+  // Built before the first request: a misconfigured adapter stops the start (loadConfig checked its keys).
+  const delivery = createDelivery(config, { logger, clock: systemClock });
+  const app = buildApp({ config, store, clock: systemClock, random: secureRandom, logger, metrics, delivery });
   const servers: Server[] = [];
   let closing = false;
   const listen = (handler: Parameters<typeof createServer>[1], port: number, what: string, onListening: () => void) => {
