@@ -67,7 +67,7 @@ export function buildApp(inputDeps: Deps, opts: { demoDir?: string | null } = {}
   const api = express.Router();
   // Replies carry challenges, sessions and account data: no cache may keep them (the JWKS and
   // discovery routes set their own public max-age); then the Origin check (same-origin.ts).
-  const checkOrigin = originCheck(config.rpOrigins);
+  const checkOrigin = originCheck(config.acceptedOrigins);
   api.use((req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
     checkOrigin(req);

@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     servers.push(server);
   };
   listen(app, config.port, 'http', () => {
-    logger.info({ port: config.port, rpId: config.rpId, origins: config.rpOrigins, store: store.kind }, `keygate listening on ${config.rpOrigins[0]}`);
+    logger.info({ port: config.port, rpId: config.rpId, origins: config.rpOrigins, relatedOrigins: config.relatedOrigins, store: store.kind }, `keygate listening on ${config.rpOrigins[0]}`);
   });
   if (config.metricsPort !== undefined) {
     const metricsApp = buildMetricsApp({ metrics, logger, random: secureRandom, token: config.metricsToken, exposeDetail: config.developerDetail });

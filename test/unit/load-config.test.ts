@@ -107,6 +107,7 @@ describe('loadConfig overrides', () => {
     ['rpId', { RP_ID: 'example.com', RP_ORIGINS: 'https://example.com' }, 'example.com'],
     ['rpName', { RP_NAME: 'Example Corp' }, 'Example Corp'],
     ['rpOrigins', { RP_ID: 'example.com', RP_ORIGINS: 'https://example.com, https://login.example.com:8443' }, ['https://example.com', 'https://login.example.com:8443']],
+    ['relatedOrigins', { RP_ID: 'example.com', RP_ORIGINS: 'https://example.com', RELATED_ORIGINS: 'https://admin.example-corp.net, https://example.co.uk:8443' }, ['https://admin.example-corp.net', 'https://example.co.uk:8443']],
     ['mongodbUri', { MONGODB_URI: 'mongodb+srv://user:pw@cluster0.example.net/?retryWrites=true', DATA_KEYS: PRODUCTION.DATA_KEYS, HMAC_SECRET: PRODUCTION.HMAC_SECRET }, 'mongodb+srv://user:pw@cluster0.example.net/?retryWrites=true'],
     ['mongodbDb', { MONGODB_DB: 'keygate_prod-1' }, 'keygate_prod-1'],
     ['sessionSecret', { SESSION_SECRET: SECRET }, SECRET],
@@ -284,11 +285,62 @@ describe('loadConfig refuses bad values with a TypeError naming the variable fir
     ['SMTP_URL not smtp(s)', 'SMTP_URL', { SMTP_URL: 'https://mail.example.com' }],
     ['SMTP_FROM not an address', 'SMTP_FROM', { SMTP_FROM: 'keygate' }],
     ['production with one http origin among https', 'RP_ORIGINS', { ...PRODUCTION, RP_ORIGINS: 'https://example.com,http://login.example.com' }],
+    ['RELATED_ORIGINS with a path', 'RELATED_ORIGINS', { RP_ID: 'example.com', RP_ORIGINS: 'https://example.com', RELATED_ORIGINS: 'https://admin.example.net/portal' }],
+    ['RELATED_ORIGINS not a URL', 'RELATED_ORIGINS', { RP_ID: 'example.com', RP_ORIGINS: 'https://example.com', RELATED_ORIGINS: 'admin.example.net' }],
+    ['RELATED_ORIGINS on RP_ID', 'RELATED_ORIGINS', { RP_ID: 'example.com', RP_ORIGINS: 'https://example.com', RELATED_ORIGINS: 'https://example.com:8443' }],
+    ['RELATED_ORIGINS on a subdomain of RP_ID', 'RELATED_ORIGINS', { RP_ID: 'example.com', RP_ORIGINS: 'https://example.com', RELATED_ORIGINS: 'https://admin.example.net,https://admin.example.com' }],
+    ['RELATED_ORIGINS http on another host', 'RELATED_ORIGINS', { RP_ID: 'example.com', RP_ORIGINS: 'https://example.com', RELATED_ORIGINS: 'http://admin.example.net' }],
+    ['RELATED_ORIGINS http://localhost in production', 'RELATED_ORIGINS', { ...PRODUCTION, RELATED_ORIGINS: 'http://localhost:4000' }],
+    ['RELATED_ORIGINS http in production', 'RELATED_ORIGINS', { ...PRODUCTION, RELATED_ORIGINS: 'http://admin.example.net' }],
+    ['RELATED_ORIGINS an IP address (no registrable domain)', 'RELATED_ORIGINS', { RP_ID: 'example.com', RP_ORIGINS: 'https://example.com', RELATED_ORIGINS: 'https://203.0.113.7' }],
+    ['RELATED_ORIGINS a bare public suffix', 'RELATED_ORIGINS', { RP_ID: 'example.com', RP_ORIGINS: 'https://example.com', RELATED_ORIGINS: 'https://co.uk' }],
   ];
 
   it.each(bad)('%s', (_what, key, env) => {
     const err = configError(env);
     expect(err.message.startsWith(`${key} `)).toBe(true);
+  });
+
+  describe('RELATED_ORIGINS: at most 5 registrable-domain labels (WebAuthn L3 §5.11.1)', () => {
+    const base = { RP_ID: 'example.com', RP_ORIGINS: 'https://example.com' };
+    const five = ['https://alpha.com', 'https://admin.bravo.co.uk', 'https://charlie.net', 'https://delta.org', 'https://echo.dev'];
+
+    it('accepts 5 labels, counting one label for several origins of one eTLD+1 label', () => {
+      // bravo.co.uk and bravo.de share the label `bravo`; alice.github.io is `alice` (PSL private section, as browsers read it).
+      const origins = [...five, 'https://bravo.de', 'https://login.alpha.com', 'https://alpha.com:8443'];
+      const c = loadConfig({ ...base, RELATED_ORIGINS: origins.join(',') });
+      expect(c.relatedOrigins).toEqual(origins);
+      expect(c.acceptedOrigins).toEqual(['https://example.com', ...origins]);
+      expect(loadConfig({ ...base, RELATED_ORIGINS: 'https://alice.github.io,https://bob.github.io,https://a.com,https://b.com,https://c.com' }).relatedOrigins).toHaveLength(5);
+    });
+
+    it('refuses a sixth label in one line naming the key, the limit and the labels', () => {
+      const err = configError({ ...base, RELATED_ORIGINS: [...five, 'https://foxtrot.io'].join(',') });
+      expect(err.message).toBe('RELATED_ORIGINS must name at most 5 distinct registrable domain labels (WebAuthn §5.11.1; browsers ignore origins past the fifth), got 6: alpha, bravo, charlie, delta, echo, foxtrot');
+      expect(configError({ ...base, RELATED_ORIGINS: 'https://alice.github.io,https://bob.github.io,https://a.com,https://b.com,https://c.com,https://d.com' }).message).toMatch(/^RELATED_ORIGINS must name at most 5 .* got 6/);
+    });
+
+    it('accepts http://localhost outside production, and uncounted (it has no registrable domain)', () => {
+      const c = loadConfig({ ...base, RELATED_ORIGINS: ['http://localhost:4000', ...five].join(',') });
+      expect(c.acceptedOrigins).toContain('http://localhost:4000');
+      expect(c.httpsOnly).toBe(false);
+    });
+
+    it('accepts https related origins in production, and counts them for httpsOnly', () => {
+      const c = loadConfig({ ...PRODUCTION, RELATED_ORIGINS: 'https://admin.example-corp.net' });
+      expect(c.acceptedOrigins).toEqual(['https://example.com', 'https://admin.example-corp.net']);
+      expect(c.httpsOnly).toBe(true);
+    });
+
+    it('says why an origin on RP_ID is refused', () => {
+      expect(configError({ ...base, RELATED_ORIGINS: 'https://login.example.com' }).message).toBe('RELATED_ORIGINS origin https://login.example.com is on RP_ID example.com or a subdomain of it: list it in RP_ORIGINS instead');
+    });
+
+    it('is empty by default: nothing more is accepted', () => {
+      const c = loadConfig(base);
+      expect(c.relatedOrigins).toEqual([]);
+      expect(c.acceptedOrigins).toEqual(['https://example.com']);
+    });
   });
 
   it('never echoes a delivery secret or URL it refuses, only its length', () => {
@@ -308,6 +360,8 @@ describe('loadConfig result', () => {
     const c = loadConfig({ RP_ID: 'example.com', RP_ORIGINS: 'https://example.com' });
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.rpOrigins)).toBe(true);
+    expect(Object.isFrozen(c.relatedOrigins)).toBe(true);
+    expect(Object.isFrozen(c.acceptedOrigins)).toBe(true);
     expect(() => {
       (c as { port: number }).port = 1;
     }).toThrow(TypeError);

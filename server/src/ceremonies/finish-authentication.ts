@@ -127,7 +127,7 @@ async function fromSnapshot(deps: Deps, ceremony: Ceremony, response: Authentica
   if (!user || !credential || !usableCredential(credential) || notOwnedBecause(ceremony, response, credential, user) !== undefined) return undefined;
   let verified: VerifiedAuthentication;
   try {
-    verified = await verifyAuthentication(response, { challenge: ceremony.challenge, origins: deps.config.rpOrigins, rpId: deps.config.rpId, requireUserVerification: ceremony.userVerification === 'required', credential });
+    verified = await verifyAuthentication(response, { challenge: ceremony.challenge, origins: deps.config.acceptedOrigins, rpId: deps.config.rpId, requireUserVerification: ceremony.userVerification === 'required', credential });
   } catch {
     return undefined;
   }
@@ -196,7 +196,7 @@ async function verifySigned(
   try {
     verified = await verifyAuthentication(response, {
       challenge,
-      origins: deps.config.rpOrigins,
+      origins: deps.config.acceptedOrigins,
       rpId: deps.config.rpId,
       requireUserVerification,
       credential,

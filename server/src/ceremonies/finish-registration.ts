@@ -54,7 +54,7 @@ export async function finishRegistration(
     const response: RegistrationResponseJSON = parseInput(registrationResponse, body);
     const verified = await verifyRegistration(response, {
       challenge: ceremony.challenge,
-      origins: deps.config.rpOrigins,
+      origins: deps.config.acceptedOrigins,
       rpId: deps.config.rpId,
       requireUserVerification: ceremony.userVerification === 'required',
       supportedAlgorithms: algorithmsFor(deps.config),

@@ -139,6 +139,15 @@ export const configKeys = {
       .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
       .pipe(z.array(origin).min(1, 'must list at least one origin')),
   },
+  relatedOrigins: {
+    env: 'RELATED_ORIGINS',
+    doc: 'Comma-separated origins outside RP_ID\'s domain that may also run the ceremonies for RP_ID (WebAuthn Level 3 related origins, e.g. an admin portal at https://admin.example-corp.net): accepted in clientDataJSON.origin and by the API\'s Origin check, and listed in GET /.well-known/webauthn. https only (http://localhost outside production); at most 5 distinct registrable-domain labels (browsers ignore the rest). keygate itself must serve each of them. Empty: none, and /.well-known/webauthn is 404.',
+    default: '',
+    schema: z
+      .string()
+      .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+      .pipe(z.array(origin)),
+  },
   mongodbUri: {
     env: 'MONGODB_URI',
     secret: true,
@@ -389,7 +398,9 @@ export type Config = { readonly [K in Exclude<keyof Keys, 'sessionSecret' | 'dat
   readonly generatedSecrets: readonly string[];
   /** true when SESSION_SECRET was not given and one was generated for this process. */
   readonly sessionSecretGenerated: boolean;
-  /** true when every RP origin is https: cookies are Secure and `__Host-`, HSTS is sent. */
+  /** RP_ORIGINS then RELATED_ORIGINS: what clientDataJSON.origin and the API's Origin check accept. */
+  readonly acceptedOrigins: string[];
+  /** true when every accepted origin (RP_ORIGINS and RELATED_ORIGINS) is https: cookies are Secure and `__Host-`, HSTS is sent. */
   readonly httpsOnly: boolean;
   /**
    * Whether replies carry developer `detail` (errors) and `debug` (ceremonies): outside

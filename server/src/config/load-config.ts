@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { deliveryConfigProblem } from './delivery-config-problem.js';
+import { relatedOriginsProblem } from './related-origins-problem.js';
 import { configKeys, type Config, type ConfigKey, type DataKey } from './config-schema.js';
 
 /**
@@ -24,7 +25,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
     out[name] = parsed.data;
   }
-  const config = out as Omit<Config, 'sessionSecretGenerated' | 'httpsOnly' | 'developerDetail' | 'generatedSecrets' | 'dataKeys' | 'hmacSecret' | 'sessionSecret'> & {
+  const config = out as Omit<Config, 'acceptedOrigins' | 'sessionSecretGenerated' | 'httpsOnly' | 'developerDetail' | 'generatedSecrets' | 'dataKeys' | 'hmacSecret' | 'sessionSecret'> & {
     sessionSecret?: string;
     dataKeys?: DataKey[];
     hmacSecret?: string;
@@ -39,6 +40,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throw new TypeError(`RP_ORIGINS origin ${o} must use https in production`);
     }
   }
+  const relatedProblem = relatedOriginsProblem(config);
+  if (relatedProblem) throw new TypeError(relatedProblem);
   if (config.nodeEnv === 'production' && !config.mongodbUri) {
     throw new TypeError('MONGODB_URI is required in production (the memory store loses every credential on restart)');
   }
@@ -77,7 +80,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const deliveryProblem = deliveryConfigProblem(config);
   if (deliveryProblem) throw new TypeError(deliveryProblem);
-  const httpsOnly = config.rpOrigins.every((o) => o.startsWith('https:'));
+  // Every origin keygate answers ceremonies for; a related origin is served by keygate too (README, "Related origins").
+  const acceptedOrigins = [...new Set([...config.rpOrigins, ...config.relatedOrigins])];
+  const httpsOnly = acceptedOrigins.every((o) => o.startsWith('https:'));
   // A deployment that looks like production (https origins or MongoDB) but does not say
   // NODE_ENV gets production's replies: no developer `detail` or `debug` unless NODE_ENV
   // explicitly says development or test.
@@ -92,6 +97,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return Object.freeze({
     ...config,
     rpOrigins: Object.freeze([...config.rpOrigins]) as unknown as string[],
+    relatedOrigins: Object.freeze([...config.relatedOrigins]) as unknown as string[],
+    acceptedOrigins: Object.freeze(acceptedOrigins) as unknown as string[],
     tokenAudiences: Object.freeze([...config.tokenAudiences]) as unknown as string[],
     sessionSecret: config.sessionSecret ?? randomBytes(32).toString('base64url'),
     dataKeys: Object.freeze(config.dataKeys ?? [{ kid: 'dev', key: randomBytes(32) }]),

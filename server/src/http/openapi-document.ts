@@ -57,6 +57,7 @@ const NAMED = {
   Discovery: R.discoveryReply,
   Health: R.healthReply,
   Ready: R.readyReply,
+  WebauthnOrigins: R.webauthnOriginsReply,
 } as const;
 type Named = keyof typeof NAMED;
 
@@ -110,7 +111,7 @@ export function openApiDocument(config: Config) {
         'Sensitive changes (keys, TOTP, recovery codes, password) need a fresh proof of two factors (step-up): otherwise 403 step_up_required with `stepUp: { accepts, maxAgeSeconds }` naming what would satisfy it. ' +
         'Password, TOTP and recovery-code attempts are locked out after LOCKOUT_THRESHOLD failures: 429 locked_out with Retry-After and `retryAfterSeconds`.',
     },
-    servers: config.rpOrigins.map((url) => ({ url })),
+    servers: config.acceptedOrigins.map((url) => ({ url })),
     paths: {
       '/attestation/options': {
         post: ceremony(
@@ -184,6 +185,19 @@ export function openApiDocument(config: Config) {
       },
       '/.well-known/jwks.json': { get: plain('Jwks', 'Token-signing public keys', 'JWKS (RFC 7517): every key that signs now, will sign soon, or signed tokens that have not expired yet. Cache-Control max-age JWKS_MAX_AGE_SECONDS.', true, true) },
       '/.well-known/openid-configuration': { get: plain('Discovery', 'Discovery', 'issuer, jwks_uri, token, introspection and revocation endpoints, supported algorithms, so standard JWT libraries verify keygate tokens.', false, true) },
+      '/.well-known/webauthn': {
+        get: {
+          summary: 'Related origins',
+          description:
+            'WebAuthn Level 3 §5.11: `{ "origins": [...] }`, the origins outside RP_ID\'s domain allowed to use RP_ID (RELATED_ORIGINS, then RP_ORIGINS); browsers fetch it from https://RP_ID/.well-known/webauthn and honour at most 5 registrable-domain labels. Cache-Control max-age 3600. ' +
+            'Served only when RELATED_ORIGINS is set; otherwise the request goes on as an unknown path (the API router\'s refusals, then 404 not_found).',
+          responses: {
+            '200': { description: 'The related-origins document.', content: { 'application/json': { schema: ref('WebauthnOrigins') } } },
+            ...apiRefusals,
+            '404': failed,
+          },
+        },
+      },
       '/healthz': { get: plain('Health', 'Liveness', 'The process is up: `{ "status": "ok" }`.') },
       '/readyz': { get: plain('Ready', 'Readiness', 'The store is reachable and a signing key is ready: `{ "status": "ok", "store": "memory" | "mongo" }`; 503 store_unavailable otherwise.', true) },
       '/openapi.json': { get: plain({ type: 'object' }, 'This document', 'OpenAPI 3.1.') },

@@ -237,6 +237,8 @@ export const discoveryReply = z.object({
 // ---- Ops -----------------------------------------------------------------------------------
 
 export const healthReply = z.object({ status: z.literal('ok') });
+/** WebAuthn Level 3 §5.11 related origins: `GET /.well-known/webauthn`. */
+export const webauthnOriginsReply = z.object({ origins: z.array(z.string()).min(1).describe('Origins allowed to use RP_ID: RELATED_ORIGINS, then RP_ORIGINS') });
 export const readyReply = z.object({ status: z.literal('ok'), store: z.enum(['memory', 'mongo']) });
 
 // ---- Refusals ------------------------------------------------------------------------------

@@ -89,7 +89,7 @@ export function tokenManagementRoutes(deps: Deps): Router {
   r.use(['/token/revoke', '/token/introspect'], (_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();
-  }, sameOrigin(config.rpOrigins), express.urlencoded({ extended: false, limit: config.bodyLimit }), express.json({ limit: config.bodyLimit, strict: true }), limitJsonDepth);
+  }, sameOrigin(config.acceptedOrigins), express.urlencoded({ extended: false, limit: config.bodyLimit }), express.json({ limit: config.bodyLimit, strict: true }), limitJsonDepth);
 
   r.post('/token/introspect', async (req, res) => {
     const body = parseInput(tokenReferenceRequest, req.body ?? {});
