@@ -11,9 +11,8 @@
  * Other message types go to `extra` (e.g. keygate's `seed`). The child exits when the
  * parent goes away (IPC disconnect), so no benchmark server outlives the bench.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { StoreMeter } from './metered-store.js';
+import { gc } from './stats.js';
 
 export interface WindowReport {
   cpuUserUs: number;
@@ -27,14 +26,7 @@ export interface WindowReport {
   byMethod?: [string, number, number][];
 }
 
-const gc: (() => void) | undefined = (() => {
-  try {
-    setFlagsFromString('--expose-gc');
-    return runInNewContext('gc') as () => void;
-  } catch {
-    return undefined;
-  }
-})();
+
 
 export type Extra = (msg: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
