@@ -1,106 +1,15 @@
-import { BlockList, isIP } from 'node:net';
-import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
+import { bool, count, dataKeys, origin, port, seconds, type ConfigKey } from './config-values.js';
+import { deliveryKeys } from './delivery-keys.js';
+import { trustProxyProblem } from './trust-proxy-rules.js';
+
+export type { ConfigKey } from './config-values.js';
 
 /**
- * Where a trusted proxy may sit: loopback, private (RFC 1918), shared (RFC 6598, cloud load
- * balancers), link-local and IPv6 unique-local/link-local ranges. A TRUST_PROXY entry must lie
- * inside one of them (a range no broader than its block), so that no public address, and no
- * catch-all such as `0.0.0.0/1,128.0.0.0/1`, can set X-Forwarded-For.
+ * keygate's one configuration schema: every key, in the order of the README's configuration
+ * table (value schemas in config-values.ts, TRUST_PROXY's rules in trust-proxy-rules.ts, the
+ * delivery keys in delivery-keys.ts). `loadConfig` validates them all once at start-up.
  */
-const PROXY_BLOCKS: readonly [net: string, prefix: number, family: 'ipv4' | 'ipv6'][] = [
-  ['127.0.0.0', 8, 'ipv4'], ['10.0.0.0', 8, 'ipv4'], ['172.16.0.0', 12, 'ipv4'], ['192.168.0.0', 16, 'ipv4'],
-  ['100.64.0.0', 10, 'ipv4'], ['169.254.0.0', 16, 'ipv4'],
-  ['::1', 128, 'ipv6'], ['fc00::', 7, 'ipv6'], ['fe80::', 10, 'ipv6'],
-];
-
-/** Why a TRUST_PROXY list entry is refused, or undefined when it is a private address or range. */
-export function untrustworthyProxy(entry: string): string | undefined {
-  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return undefined;
-  const [addr, bits, ...rest] = entry.split('/');
-  const family = isIP(addr ?? '');
-  if (rest.length > 0 || family === 0) return `${entry} is not an address, a CIDR range or loopback/linklocal/uniquelocal`;
-  const max = family === 4 ? 32 : 128;
-  const prefix = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
-  if (!(prefix >= 0 && prefix <= max)) return `${entry} has an invalid prefix length`;
-  const inside = PROXY_BLOCKS.some(([net, p, f]) => {
-    if (f !== (family === 4 ? 'ipv4' : 'ipv6') || prefix < p) return false;
-    const block = new BlockList();
-    block.addSubnet(net, p, f);
-    return block.check(addr!, f);
-  });
-  return inside ? undefined : `${entry} is a public or too broad range (proxies are trusted only on loopback, private, shared, link-local or unique-local addresses)`;
-}
-
-/** TRUST_PROXY: `false`, 1-10 hops, or a list of private proxy addresses/ranges (what proxy-addr compiles). */
-function trustProxyProblem(v: string): string | undefined {
-  if (v === 'false') return undefined;
-  if (/^\d+$/.test(v)) return Number(v) >= 1 && Number(v) <= 10 ? undefined : 'must be a hop count from 1 to 10';
-  const entries = v.split(',').map((e) => e.trim());
-  for (const e of entries) {
-    const why = untrustworthyProxy(e);
-    if (why) return `refuses ${why}`;
-  }
-  try {
-    proxyaddr.compile(entries);
-    return undefined;
-  } catch (err) {
-    return `cannot be compiled: ${(err as Error).message}`;
-  }
-}
-
-/**
- * keygate's one configuration schema. Each key names its environment variable, says what it
- * is for, and gives its default; `loadConfig` validates them all once at start-up.
- * The README's configuration table mirrors this list.
- */
-export interface ConfigKey<T> {
-  env: string;
-  doc: string;
-  /** Default as the environment would spell it; `undefined` means "unset". */
-  default?: string | ((env: Record<string, string | undefined>) => string | undefined);
-  schema: z.ZodType<T>;
-  /** A secret (or a value that may embed one, like a connection string): errors never echo it. */
-  secret?: true;
-}
-
-const bool = z.enum(['true', 'false'], { message: 'must be true or false' }).transform((v) => v === 'true');
-const count = (min: number) => z.coerce.number().int('must be an integer').min(min, `must be at least ${min}`);
-/** DATA_KEYS: `kid:base64key[,kid:base64key...]`, each key 32 bytes (AES-256); ids unique. */
-const dataKeys = z
-  .string()
-  .transform((s) => s.split(',').map((e) => e.trim()).filter(Boolean))
-  .pipe(
-    z
-      .array(
-        z
-          .string()
-          .regex(/^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_=-]+$/, 'must be a list of kid:base64key entries (kid: 1-32 letters, digits, _ or -)')
-          .transform((e) => {
-            const i = e.indexOf(':');
-            // Node's base64 decoder reads both the standard and the url-safe alphabet.
-            return { kid: e.slice(0, i), key: Buffer.from(e.slice(i + 1), 'base64') };
-          })
-          .refine((k) => k.key.length === 32, 'must hold 32-byte keys (openssl rand -base64 32)'),
-      )
-      .min(1, 'must list at least one key')
-      .refine((ks) => new Set(ks.map((k) => k.kid)).size === ks.length, 'must not repeat a key id'),
-  );
-
-const port = z.coerce.number().int('must be an integer').min(1, 'must be 1-65535').max(65535, 'must be 1-65535');
-const seconds = z.coerce.number().int('must be an integer').min(1, 'must be at least 1');
-const origin = z
-  .string()
-  .transform((s) => s.trim())
-  .refine((s) => {
-    try {
-      const u = new URL(s);
-      return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === s;
-    } catch {
-      return false;
-    }
-  }, 'must be a list of origins like https://login.example.com (scheme://host[:port], no path or trailing slash)');
-
 export const configKeys = {
   nodeEnv: {
     env: 'NODE_ENV',
@@ -320,61 +229,7 @@ export const configKeys = {
     default: '400',
     schema: count(1).max(3650, 'must be at most 3650'),
   },
-  delivery: {
-    env: 'DELIVERY',
-    doc: 'How keygate sends messages (one-time codes, approval links): `webhook` (signed JSON POST to DELIVERY_WEBHOOK_URL, e.g. a CPaaS), `smtp` (email through SMTP_URL), `dev` (kept in memory for the demo\'s developer panel; refused in production) or `none` (sending fails: nothing that needs it can be enabled).',
-    default: 'none',
-    schema: z.enum(['webhook', 'smtp', 'dev', 'none'], { message: 'must be webhook, smtp, dev or none' }),
-  },
-  deliveryWebhookUrl: {
-    env: 'DELIVERY_WEBHOOK_URL',
-    // A CPaaS URL may carry an account token in its path or query.
-    secret: true,
-    doc: 'With DELIVERY=webhook: the endpoint messages are POSTed to (https in production). Redirects are not followed.',
-    schema: z
-      .string()
-      .refine((s) => {
-        try {
-          const u = new URL(s);
-          return u.protocol === 'https:' || u.protocol === 'http:';
-        } catch {
-          return false;
-        }
-      }, 'must be an http(s) URL such as https://sms.example.com/keygate')
-      .optional(),
-  },
-  deliveryWebhookSecret: {
-    env: 'DELIVERY_WEBHOOK_SECRET',
-    secret: true,
-    doc: 'With DELIVERY=webhook: the secret (32+ characters) keying the X-Keygate-Signature HMAC-SHA256 the receiver checks (see the README, "Delivering messages").',
-    schema: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
-  },
-  deliveryTimeoutMs: {
-    env: 'DELIVERY_TIMEOUT_MS',
-    doc: 'Bound (ms) on each delivery attempt (webhook request; SMTP connect, greeting and each reply).',
-    default: '5000',
-    schema: count(100).max(60_000, 'must be at most 60000'),
-  },
-  deliveryRetries: {
-    env: 'DELIVERY_RETRIES',
-    doc: 'Retries after a failed attempt that may succeed later (webhook: 5xx, 429, timeout, network error; SMTP: 4xx reply, connection error), with exponential backoff and jitter and the same idempotency key; never after another 4xx (or SMTP 5xx).',
-    default: '2',
-    schema: z.coerce.number().int('must be an integer').min(0, 'must be 0 or more').max(10, 'must be at most 10'),
-  },
-  smtpUrl: {
-    env: 'SMTP_URL',
-    secret: true,
-    doc: 'With DELIVERY=smtp: the SMTP server, smtps://user:password@host:465 (implicit TLS) or smtp://user:password@host:587 (STARTTLS when offered; add ?requireTLS=true to insist).',
-    schema: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL').optional(),
-  },
-  smtpFrom: {
-    env: 'SMTP_FROM',
-    doc: 'With DELIVERY=smtp: the From address, e.g. `keygate <no-reply@example.com>`.',
-    schema: z
-      .string()
-      .regex(/^([^<>\r\n]{0,64}<[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/, 'must be an address such as no-reply@example.com or "keygate <no-reply@example.com>"')
-      .optional(),
-  },
+  ...deliveryKeys,
   logLevel: { env: 'LOG_LEVEL', doc: 'pino log level (fatal, error, warn, info, debug, trace, silent).', default: 'info', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be a pino level' }) },
 } satisfies Record<string, ConfigKey<unknown>>;
 

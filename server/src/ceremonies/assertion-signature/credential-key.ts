@@ -1,6 +1,7 @@
 import { constants, createPublicKey, type JsonWebKey, type KeyObject, type VerifyKeyObjectInput } from 'node:crypto';
 import { SettingsService } from '@simplewebauthn/server';
 import { Decoder } from 'cbor-x';
+import { encodeBase64url } from '../../lib/base64url.js';
 
 /**
  * A stored credential public key, ready for `crypto.verify(hash, data, key, signature)`:
@@ -48,7 +49,7 @@ export function credentialKey(cose: Uint8Array): CredentialKey {
   const bytes = (label: number, what: string): string => {
     const v: unknown = map.get(label);
     if (!(v instanceof Uint8Array) || v.length === 0) throw new Error(`the stored public key lacks ${what}`);
-    return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64url');
+    return encodeBase64url(v);
   };
   switch (kty) {
     case KTY.EC2: {
