@@ -4,6 +4,7 @@ import * as R from './response-schemas.js';
 import { authenticationResultRequest, registrationResultRequest } from '../ceremonies/response-schemas.js';
 import { sessionCookieName } from './middleware/session-cookie.js';
 import {
+  activityQuery,
   authenticationOptionsRequest,
   codeRequest,
   newPasswordRequest,
@@ -74,6 +75,11 @@ export function openApiDocument(config: Config) {
   const body = (schema: z.ZodType, required = true) => {
     const { $schema: _drop, ...json } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
     return { required, content: { 'application/json': { schema: json } } };
+  };
+  /** Query parameters from the zod schema that validates the query (http/request-schemas.ts). */
+  const query = (schema: z.ZodObject) => {
+    const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, unknown>; required?: string[] };
+    return Object.entries(json.properties ?? {}).map(([name, s]) => ({ name, in: 'query', required: json.required?.includes(name) ?? false, schema: s }));
   };
   const ref = (name: Named) => ({ $ref: `#/components/schemas/${name}` });
   const ok = (description: string, name: Named = 'Ok') => ({ description, content: { 'application/json': { schema: ref(name) } } });
@@ -160,7 +166,7 @@ export function openApiDocument(config: Config) {
       '/session/logout': { post: op('Ok', 'Sign out', 'Ends the session and clears the cookie.') },
       '/session/logout-others': { post: account('LogoutOthersReply', 'Sign out everywhere else', 'Ends every other session of the signed-in user; `{ ended: N }`.') },
       '/account/activity': {
-        get: account('ActivityReply', 'My recent activity', 'The signed-in user\'s own audit events, newest first: `{ events: [{ id, type, at, outcome, code?, credentialId?, ip?, userAgent? }], next? }`. Query: `limit` (1-100, default 20), `before` (the previous page\'s `next`), `type` (e.g. `authentication.failed`), `from` / `to` (ISO 8601, [from, to)). Events older than AUDIT_RETENTION_DAYS are gone.'),
+        get: account('ActivityReply', 'My recent activity', 'The signed-in user\'s own audit events, newest first: `{ events: [{ id, type, at, outcome, code?, credentialId?, ip?, userAgent? }], next? }`. Query: `limit` (1-100, default 20), `before` (the previous page\'s `next`), `type` (e.g. `authentication.failed`), `from` / `to` (ISO 8601, [from, to)). Events older than AUDIT_RETENTION_DAYS are gone.', { parameters: query(activityQuery) }),
       },
       '/token': {
         post: account(
@@ -173,7 +179,7 @@ export function openApiDocument(config: Config) {
         post: op(
           'Ok', 'Revoke a token (RFC 7009)',
           '`{ jti }` or `{ token }`, form-encoded or JSON. With the session cookie: the user\'s own tokens (404 unknown_token otherwise). With the introspection client (HTTP Basic or client_id/client_secret): any token; unknown ones answer ok too.',
-          { requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object' } }, 'application/json': body(tokenReferenceRequest).content['application/json'] } } },
+          { requestBody: { required: true, content: { 'application/x-www-form-urlencoded': body(tokenReferenceRequest).content['application/json'], 'application/json': body(tokenReferenceRequest).content['application/json'] } } },
         ),
       },
       '/token/introspect': {
