@@ -61,6 +61,8 @@ export function instrumentStore(inner: Store, metrics: Metrics): Store {
     }),
     rateLimits: wrap('rateLimits', inner.rateLimits),
     locks: wrap('locks', inner.locks),
+    metadata: wrap('metadata', inner.metadata),
+    links: wrap('links', inner.links),
     ping: wrap('store', { ping: () => inner.ping() }).ping,
     close: () => inner.close(),
   };

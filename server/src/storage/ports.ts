@@ -9,7 +9,7 @@
  * - a store that cannot be reached throws `StoreUnavailableError` (HTTP 503).
  */
 
-import type { AuditEvent, Ceremony, IssuedToken, KeyRing, PasswordRecord, RecoveryCodeSet, Session, SignInAttempt, StoredCredential, TotpRecord, User } from './records.js';
+import type { AuditEvent, Ceremony, IssuedToken, KeyRing, MetadataCache, MetadataRefresh, OneTimeLink, PasswordRecord, RecoveryCodeSet, Session, SignInAttempt, StoredCredential, TotpRecord, User } from './records.js';
 
 export type {
   UserVerificationRequirement,
@@ -28,7 +28,21 @@ export type {
   IssuedToken,
   AuditEvent,
   SnapshotCredential,
+  AttestationVerdict,
+  MetadataEntry,
+  MetadataCache,
+  MetadataRefresh,
+  OneTimeLink,
 } from './records.js';
+
+/** A page of users for the admin API: by username, ascending, after `afterUsername`. */
+export interface UserQuery {
+  /** Case-insensitive substring of the username or display name. */
+  search?: string;
+  role?: string;
+  afterUsername?: string;
+  limit: number;
+}
 
 export interface UserStore {
   /** Inserts a new user. Throws ConflictError `username_taken` if the username exists (nothing written). */
@@ -49,6 +63,10 @@ export interface UserStore {
    * trusts the user it read while CredentialStore.recordUse's compare-and-set still wins.
    */
   delete(id: string): Promise<boolean>;
+  /** Sets the user's role; `false` if there is no such user. */
+  setRole(id: string, role: string): Promise<boolean>;
+  /** Users matching the query, by username ascending, at most `limit`. */
+  list(query: UserQuery): Promise<User[]>;
 }
 
 export interface CredentialStore {
@@ -75,8 +93,23 @@ export interface CredentialStore {
   recordUse(id: string, expected: { counter: number; userId: string; createdAt: Date }, update: { counter: number; lastUsedAt: Date; backedUp: boolean }): Promise<boolean>;
   /** Flags the credential as possibly cloned; `false` if unknown. */
   markPossiblyCloned(id: string): Promise<boolean>;
-  /** Enables or disables sign-in with the credential; `false` if unknown. */
-  setDisabled(id: string, disabled: boolean): Promise<boolean>;
+  /**
+   * Enables or disables sign-in with the credential; `false` if unknown. Disabling records
+   * `by`, `reason` and `at` (disabledBy, disabledReason, disabledAt); enabling clears them.
+   * With `onlyIfDisabledBy`, acts only when the credential is currently disabled by that
+   * party (re-evaluation re-enables only what policy disabled; never an admin's decision):
+   * atomic, `false` when the condition does not hold.
+   */
+  setDisabled(id: string, disabled: boolean, why?: { by: 'admin' | 'policy'; reason: string; at: Date }, opts?: { onlyIfDisabledBy?: 'admin' | 'policy' }): Promise<boolean>;
+  /** Clears the possibly-cloned flag after an administrator's review; `false` if unknown or not flagged. */
+  clearPossiblyCloned(id: string): Promise<boolean>;
+  /** Deletes a credential whoever owns it (administrators); `false` if unknown. */
+  deleteAny(id: string): Promise<boolean>;
+  /**
+   * Every credential, a page at a time, by id ascending after `afterId` (re-evaluation walks
+   * them all). A scan, not a snapshot: credentials added meanwhile may or may not appear.
+   */
+  scan(afterId: string | undefined, limit: number): Promise<StoredCredential[]>;
   /** Renames the user's credential; `false` if it is unknown or not theirs. */
   rename(id: string, userId: string, name: string): Promise<boolean>;
   /** Deletes the user's credential; `false` if it is unknown or not theirs. */
@@ -276,6 +309,32 @@ export interface TokenStore {
   isRevoked(jti: string, now: Date): Promise<boolean>;
 }
 
+/** The FIDO MDS3 BLOB all instances share (attestation/metadata-service.ts keeps it fresh). */
+export interface MetadataStore {
+  /** The stored BLOB, or `undefined` before any was verified. */
+  get(): Promise<MetadataCache | undefined>;
+  /**
+   * Stores `cache` only if none is stored or the stored one's `no` is lower: atomic (one
+   * conditional upsert), so of instances racing with the same BLOB one wins and the others
+   * get `false`, and an older BLOB never replaces a newer one.
+   */
+  putIfNewer(cache: MetadataCache): Promise<boolean>;
+  /** Records the latest refresh attempt's outcome (replacing the previous record). */
+  recordRefresh(refresh: MetadataRefresh): Promise<void>;
+  lastRefresh(): Promise<MetadataRefresh | undefined>;
+}
+
+/** One-time links (records.ts OneTimeLink). */
+export interface LinkStore {
+  insert(link: OneTimeLink): Promise<void>;
+  /** The link if it exists and has not expired at `now` (a read: the link stays usable). */
+  get(id: string, now: Date): Promise<OneTimeLink | undefined>;
+  /** Atomically removes and returns the link if unexpired at `now`; of concurrent callers exactly one gets it. */
+  take(id: string, now: Date): Promise<OneTimeLink | undefined>;
+  /** Deletes every link of the user (a new one replaces them); returns how many. */
+  deleteByUser(userId: string): Promise<number>;
+}
+
 /** Everything keygate keeps, behind one object built by `openStore`. */
 export interface Store {
   readonly kind: 'memory' | 'mongo';
@@ -293,6 +352,8 @@ export interface Store {
   audit: AuditStore;
   rateLimits: RateLimitStore;
   locks: LockStore;
+  metadata: MetadataStore;
+  links: LinkStore;
   /** Resolves when the store answers; throws StoreUnavailableError otherwise (used by /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;

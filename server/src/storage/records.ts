@@ -11,6 +11,11 @@ export interface User {
   /** Normalised (NFKC, trimmed, lower-case) login name; unique. */
   username: string;
   displayName: string;
+  /**
+   * The user's role: which per-role policy (policy/role-policy.ts, POLICY_FILE) applies to
+   * their credentials and sign-ins. Absent means `user`. `admin` may use the /admin/ API.
+   */
+  role?: string;
   createdAt: Date;
 }
 
@@ -45,6 +50,34 @@ export interface StoredCredential {
   possiblyCloned: boolean;
   /** A disabled credential cannot sign in. */
   disabled: boolean;
+  /**
+   * Who disabled it and why, while `disabled`: its owner never does today; an administrator
+   * through /admin/; `policy` when re-evaluation found it no longer satisfies its user's role
+   * policy or its model's MDS status (`reason` names the rule). Re-evaluation re-enables only
+   * what it disabled itself.
+   */
+  disabledBy?: 'admin' | 'policy';
+  disabledReason?: string;
+  disabledAt?: Date;
+  /** keygate's own verdict on the attestation (attestation/attestation-trust.ts), made at registration; absent for credentials registered before it existed (= not trusted). */
+  attestation?: AttestationVerdict;
+}
+
+/**
+ * Whether a credential's attestation chains to something keygate trusts for its format and
+ * AAGUID. Decided by keygate from the decoded statement, never by the library's defaults.
+ */
+export interface AttestationVerdict {
+  trusted: boolean;
+  /** What it chained to: a configured anchor for its format, an MDS3 root for its AAGUID, or the dev policy's Chrome virtual authenticator certificate. */
+  source?: 'anchor' | 'mds' | 'dev';
+  /** The anchor that matched: its subject DN and SHA-256 fingerprint ("CN=..., sha256:AB:CD..."). */
+  anchor?: string;
+  /** Why it is (or is not) trusted, for administrators: "no x5c (self attestation)", "chain does not reach an anchor", ... */
+  reason: string;
+  /** The leaf certificate's subject DN, when the statement had x5c. */
+  certificateSubject?: string;
+  evaluatedAt: Date;
 }
 
 export type CeremonyKind = 'registration' | 'authentication';
@@ -77,6 +110,8 @@ export interface Ceremony {
    * enrolled by a password sign-up): the `attemptId` of that SignInAttempt.
    */
   signInAttemptId?: string;
+  /** Registration through a one-time link: the link's id (its keyed hash), taken when the ceremony finishes. */
+  linkId?: string;
   createdAt: Date;
   expiresAt: Date;
 }
@@ -197,6 +232,58 @@ export interface IssuedToken {
   jti: string;
   userId: string;
   audience: string;
+  expiresAt: Date;
+}
+
+/** One authenticator model from the FIDO MDS3 BLOB, reduced to what keygate decides on. */
+export interface MetadataEntry {
+  aaguid: string;
+  description: string;
+  /** statusReports as the BLOB lists them: status and effectiveDate (YYYY-MM-DD, may be absent). */
+  statusReports: { status: string; effectiveDate?: string }[];
+  /** metadataStatement.attestationRootCertificates: base64 (not url) DER certificates. */
+  attestationRootCertificates: string[];
+  /** metadataStatement.attestationTypes, keyProtection, attachmentHint, when present. */
+  attestationTypes?: string[];
+  keyProtection?: string[];
+  attachmentHint?: string[];
+}
+
+/** The newest verified MDS3 BLOB every instance uses: ONE document, replaced only by a higher `no`. */
+export interface MetadataCache {
+  /** The BLOB's serial number (`no`). */
+  no: number;
+  /** The BLOB's `nextUpdate` (YYYY-MM-DD): when to fetch again. */
+  nextUpdate: string;
+  entries: MetadataEntry[];
+  /** Where it came from (file path or URL), and when it was verified and stored. */
+  source: string;
+  storedAt: Date;
+}
+
+/** The outcome of the last refresh attempt (any instance's), for the admin API's MDS status. */
+export interface MetadataRefresh {
+  at: Date;
+  /** The BLOB number that attempt saw, when it could read one. */
+  no?: number;
+  /** Why the attempt did not store a BLOB (bad signature, `no` not above the cached one, fetch failed); absent on success. */
+  error?: string;
+}
+
+/**
+ * A one-time link (`npm run create-admin` prints one, an administrator issues one for a user who
+ * lost every factor): lets `userId` register one new key without signing in. Stored by the
+ * keyed hash of its secret (never the secret); single use, expires.
+ */
+export interface OneTimeLink {
+  /** HMAC-SHA-256 (HMAC_SECRET) of the link's secret, base64url. */
+  id: string;
+  userId: string;
+  /** `first_key`: a bootstrapped admin's first key. `recovery`: support-assisted recovery (ends the user's other sessions when used). */
+  purpose: 'first_key' | 'recovery';
+  /** The administrator who issued it, when one did. */
+  createdBy?: string;
+  createdAt: Date;
   expiresAt: Date;
 }
 

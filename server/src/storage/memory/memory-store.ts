@@ -2,6 +2,7 @@ import { ConflictError } from '../../errors/keygate-error.js';
 import { createMemoryLockouts, createMemoryLocks, createMemoryRateLimits } from './memory-coordination.js';
 import { createMemoryFactors } from './memory-factors.js';
 import { createMemoryTokens } from './memory-tokens.js';
+import { createMemoryTrust } from './memory-trust.js';
 import type {
   AuditEvent,
   AuditStore,
@@ -75,6 +76,23 @@ export function createMemoryStore(): Store {
       usernames.delete(u.username);
       return true;
     },
+    async setRole(id, role) {
+      const u = users.get(id);
+      if (!u) return false;
+      u.role = role;
+      return true;
+    },
+    async list({ search, role, afterUsername, limit }) {
+      const needle = search?.toLowerCase();
+      return [...users.values()]
+        .filter((u) =>
+          (afterUsername === undefined || u.username > afterUsername) &&
+          (role === undefined || (u.role ?? 'user') === role) &&
+          (needle === undefined || u.username.includes(needle) || u.displayName.toLowerCase().includes(needle)))
+        .sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0))
+        .slice(0, limit)
+        .map((u) => copy(u));
+    },
   };
 
   const credentialStore: CredentialStore = {
@@ -112,11 +130,39 @@ export function createMemoryStore(): Store {
       c.possiblyCloned = true;
       return true;
     },
-    async setDisabled(id, disabled) {
+    async setDisabled(id, disabled, why, opts) {
       const c = credentials.get(id);
       if (!c) return false;
+      if (opts?.onlyIfDisabledBy !== undefined && !(c.disabled && c.disabledBy === opts.onlyIfDisabledBy)) return false;
       c.disabled = disabled;
+      if (disabled && why) Object.assign(c, { disabledBy: why.by, disabledReason: why.reason, disabledAt: new Date(why.at) });
+      if (!disabled) {
+        delete c.disabledBy;
+        delete c.disabledReason;
+        delete c.disabledAt;
+      }
       return true;
+    },
+    async clearPossiblyCloned(id) {
+      const c = credentials.get(id);
+      if (!c || !c.possiblyCloned) return false;
+      c.possiblyCloned = false;
+      return true;
+    },
+    async deleteAny(id) {
+      const c = credentials.get(id);
+      if (!c) return false;
+      const ids = credentialIdsByUser.get(c.userId);
+      ids?.delete(id);
+      if (ids?.size === 0) credentialIdsByUser.delete(c.userId);
+      return credentials.delete(id);
+    },
+    async scan(afterId, limit) {
+      return [...credentials.keys()]
+        .filter((id) => afterId === undefined || id > afterId)
+        .sort()
+        .slice(0, limit)
+        .map((id) => copy(credentials.get(id)!));
     },
     async rename(id, userId, name) {
       const c = credentials.get(id);
@@ -227,6 +273,7 @@ export function createMemoryStore(): Store {
     audit: auditStore,
     rateLimits: createMemoryRateLimits(),
     locks: createMemoryLocks(),
+    ...createMemoryTrust(),
     async ping() {},
     async close() {},
   };

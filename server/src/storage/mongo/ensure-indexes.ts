@@ -25,4 +25,6 @@ export async function ensureIndexes(db: Db): Promise<void> {
   await db.collection('audit_events').createIndex({ type: 1, at: -1, id: -1 }, { name: 'by_type_page' });
   await db.collection('audit_events').createIndex({ at: -1, id: -1 }, { name: 'by_time_page' });
   await db.collection('audit_events').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
+  await db.collection('one_time_links').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
+  await db.collection('one_time_links').createIndex({ userId: 1 }, { name: 'by_user' });
 }

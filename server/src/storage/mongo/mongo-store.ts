@@ -5,6 +5,7 @@ import { guard, insertOrConflict } from './mongo-errors.js';
 import { mongoLockouts, mongoLocks, mongoRateLimits } from './mongo-coordination.js';
 import { mongoFactors } from './mongo-factors.js';
 import { mongoTokens } from './mongo-tokens.js';
+import { mongoTrust } from './mongo-trust.js';
 import { ensureIndexes } from './ensure-indexes.js';
 
 type Doc<T extends { id: string }> = Omit<T, 'id'> & { _id: string };
@@ -99,6 +100,19 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
         return { user: fromDoc<User>(user)!, credentials: joined.sort(oldestFirst).map((d) => credentialFromDoc(d)!) };
       },
       delete: async (id) => (await guard(() => users.deleteOne({ _id: id }))).deletedCount === 1,
+      setRole: async (id, role) => (await guard(() => users.updateOne({ _id: id }, { $set: { role } }))).matchedCount === 1,
+      list: async ({ search, role, afterUsername, limit }) => {
+        const filter: Filter<Doc<User>> = {};
+        if (afterUsername !== undefined) filter.username = { $gt: afterUsername };
+        // A user without a role is a `user`.
+        if (role !== undefined) Object.assign(filter, role === 'user' ? { $or: [{ role: 'user' }, { role: { $exists: false } }] } : { role });
+        if (search !== undefined) {
+          const pattern = search.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+          filter.$and = [{ $or: [{ username: { $regex: pattern, $options: 'i' } }, { displayName: { $regex: pattern, $options: 'i' } }] }];
+        }
+        const docs = await guard(() => users.find(filter).sort({ username: 1 }).limit(limit).toArray());
+        return docs.map((d) => fromDoc<User>(d)!);
+      },
     },
     credentials: {
       insert: (credential) =>
@@ -137,8 +151,20 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
       },
       markPossiblyCloned: async (id) =>
         (await guard(() => credentials.updateOne({ _id: id }, { $set: { possiblyCloned: true } }))).matchedCount === 1,
-      setDisabled: async (id, disabled) =>
-        (await guard(() => credentials.updateOne({ _id: id }, { $set: { disabled } }))).matchedCount === 1,
+      setDisabled: async (id, disabled, why, opts) => {
+        const filter: Filter<CredentialDoc> = opts?.onlyIfDisabledBy === undefined ? { _id: id } : { _id: id, disabled: true, disabledBy: opts.onlyIfDisabledBy };
+        const update = disabled
+          ? { $set: { disabled, ...(why ? { disabledBy: why.by, disabledReason: why.reason, disabledAt: why.at } : {}) } }
+          : { $set: { disabled }, $unset: { disabledBy: 1, disabledReason: 1, disabledAt: 1 } as const };
+        return (await guard(() => credentials.updateOne(filter, update))).matchedCount === 1;
+      },
+      clearPossiblyCloned: async (id) =>
+        (await guard(() => credentials.updateOne({ _id: id, possiblyCloned: true }, { $set: { possiblyCloned: false } }))).matchedCount === 1,
+      deleteAny: async (id) => (await guard(() => credentials.deleteOne({ _id: id }))).deletedCount === 1,
+      scan: async (afterId, limit) => {
+        const docs = await guard(() => credentials.find(afterId === undefined ? {} : { _id: { $gt: afterId } }).sort({ _id: 1 }).limit(limit).toArray());
+        return docs.map((d) => credentialFromDoc(d)!);
+      },
       rename: async (id, userId, name) =>
         (await guard(() => credentials.updateOne({ _id: id, userId }, { $set: { name } }))).matchedCount === 1,
       delete: async (id, userId) => (await guard(() => credentials.deleteOne({ _id: id, userId }))).deletedCount === 1,
@@ -226,6 +252,7 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
     },
     rateLimits: mongoRateLimits(db),
     locks: mongoLocks(db),
+    ...mongoTrust(db),
     async ping() {
       await guard(() => db.command({ ping: 1 }));
     },
