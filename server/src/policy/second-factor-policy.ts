@@ -1,0 +1,32 @@
+import type { NextStep } from './factor-rules.js';
+import type { PolicySecondFactor, RolePolicy } from './role-policy.js';
+
+/**
+ * Which non-WebAuthn second factors count for a role (issue 8: TOTP for `user`, not for
+ * `admin`): after a correct password, only the factors in the role policy's `secondFactors`
+ * may complete the sign-in; a WebAuthn key always may (its own rules are
+ * policy/credential-policy.ts). The same list decides whether the factor may be enrolled at
+ * all: a factor that can never complete a sign-in must not be offered, nor count as a way in.
+ */
+export function mayUseSecondFactor(policy: Pick<RolePolicy, 'secondFactors'>, factor: PolicySecondFactor): boolean {
+  return policy.secondFactors.includes(factor);
+}
+
+/**
+ * factor-rules.ts `nextSteps` narrowed to the role: `totp` and `recovery_code` only where
+ * they count; `webauthn` and `enrol` pass (what `enrol` may enrol is asked per factor).
+ */
+export function allowedNextSteps(policy: Pick<RolePolicy, 'secondFactors'>, steps: readonly NextStep[]): NextStep[] {
+  return steps.filter((s) => (s === 'totp' || s === 'recovery_code' ? mayUseSecondFactor(policy, s) : true));
+}
+
+/**
+ * The refusal for a factor the role does not count: `undefined` when it may be used, else
+ * the rule (`secondFactors`, for 403 `policy_violation` with variant `secondFactor`) and the
+ * developer detail.
+ */
+export function secondFactorRefusal(policy: Pick<RolePolicy, 'role' | 'secondFactors'>, factor: PolicySecondFactor): { rule: 'secondFactors'; detail: string } | undefined {
+  if (mayUseSecondFactor(policy, factor)) return undefined;
+  const counted = policy.secondFactors.length ? policy.secondFactors.join(', ') : 'none (a security key only)';
+  return { rule: 'secondFactors', detail: `${factor} does not count as a second factor for role ${policy.role}; counted: ${counted}` };
+}
