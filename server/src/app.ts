@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
-import type { Deps } from './deps.js';
+import type { AppDeps, Deps } from './deps.js';
+import { buildTrust } from './attestation/build-trust.js';
 import { errorMapper, notFound } from './http/error-mapper.js';
 import { untrustedForwardedForWarning } from './http/middleware/forwarded-for-warning.js';
 import { jsonBody } from './http/middleware/json-body.js';
@@ -9,6 +10,7 @@ import { ceremonyRateLimit } from './http/middleware/rate-limit.js';
 import { originCheck } from './http/middleware/same-origin.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
 import { accountRoutes } from './http/routes/account-routes.js';
+import { adminRoutes } from './http/routes/admin-routes.js';
 import { factorRoutes } from './http/routes/factor-routes.js';
 import { fido2Routes } from './http/routes/fido2-routes.js';
 import { loginRoutes } from './http/routes/login-routes.js';
@@ -27,10 +29,13 @@ export const DEMO_DIR = fileURLToPath(new URL('../../client-demo/dist', import.m
  * globals, so tests build as many apps as they like, each with its own store, clock and
  * metrics registry (`deps.metrics`, or a new one).
  */
-export function buildApp(inputDeps: Deps, opts: { demoDir?: string | null } = {}): Express {
+export function buildApp(inputDeps: AppDeps, opts: { demoDir?: string | null } = {}): Express {
   const metrics: Metrics = inputDeps.metrics ?? createMetrics({ processMetrics: metricsServed(inputDeps.config) });
   const delivery = inputDeps.delivery ?? createDelivery(inputDeps.config, { logger: inputDeps.logger, clock: inputDeps.clock });
-  const deps: Deps = { ...inputDeps, metrics, delivery };
+  const trustParts = inputDeps.trust && inputDeps.policies && inputDeps.metadata
+    ? { trust: inputDeps.trust, policies: inputDeps.policies, metadata: inputDeps.metadata }
+    : buildTrust(inputDeps.config, { store: inputDeps.store, clock: inputDeps.clock, logger: inputDeps.logger, metadata: inputDeps.metadata, policies: inputDeps.policies });
+  const deps: Deps = { ...inputDeps, ...trustParts, metrics, delivery };
   const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -74,7 +79,7 @@ export function buildApp(inputDeps: Deps, opts: { demoDir?: string | null } = {}
     next();
   });
   // Counted before the body is parsed, so malformed floods count too.
-  api.use(['/attestation', '/assertion', '/login', '/signup', '/token'], ceremonyRateLimit(deps));
+  api.use(['/attestation', '/assertion', '/login', '/signup', '/token', '/link', '/admin'], ceremonyRateLimit(deps));
   // JSON only, within BODY_LIMIT, at most MAX_JSON_DEPTH deep (json-body.ts).
   api.use(jsonBody(config.bodyLimit));
   api.use(fido2Routes(deps));
@@ -82,6 +87,7 @@ export function buildApp(inputDeps: Deps, opts: { demoDir?: string | null } = {}
   api.use(accountRoutes(deps));
   api.use(factorRoutes(deps));
   api.use(tokenRoutes(deps));
+  api.use(adminRoutes(deps));
   app.use(api);
 
   const demoDir = opts.demoDir === undefined ? DEMO_DIR : opts.demoDir;

@@ -12,6 +12,9 @@ import { createMetrics } from './observability/metrics.js';
 import { openStore } from './storage/open-store.js';
 import { runPrimary } from './run-primary.js';
 import { createDelivery } from './delivery/create-delivery.js';
+import { buildTrust } from './attestation/build-trust.js';
+import { reevaluateCredentials, reevaluateOnMetadataChange } from './admin/reevaluate-credentials.js';
+import { createAdmin } from './admin/bootstrap-admin.js';
 
 /** How long shutdown waits for in-flight requests before cutting their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -51,7 +54,19 @@ async function main(): Promise<void> {
   const store = await openStore(config, logger, metrics);
   // Built before the first request: a misconfigured adapter stops the start (loadConfig checked its keys).
   const delivery = createDelivery(config, { logger, clock: systemClock });
-  const app = buildApp({ config, store, clock: systemClock, random: secureRandom, logger, metrics, delivery });
+  // Policy, trust anchors and the MDS3 service from config (a bad file stops the start).
+  const trustParts = buildTrust(config, { store, clock: systemClock, logger });
+  const appDeps = { config, store, clock: systemClock, random: secureRandom, logger, metrics, delivery, ...trustParts };
+  // Re-evaluate every credential when the BLOB in use changes, and once at start (the policy
+  // file may have changed); in the background, never blocking the start.
+  reevaluateOnMetadataChange(appDeps);
+  await trustParts.metadata.start();
+  void reevaluateCredentials(appDeps).catch((err: unknown) => logger.error({ err }, 're-evaluating credentials at start failed'));
+  if (config.bootstrapAdmin) {
+    const { link, created } = await createAdmin(appDeps, config.bootstrapAdmin);
+    logger.warn({ username: config.bootstrapAdmin, created, expiresAt: link.expiresAt }, `BOOTSTRAP_ADMIN: one-time link to register the first admin key: ${link.url}`);
+  }
+  const app = buildApp(appDeps);
   const servers: Server[] = [];
   let closing = false;
   const listen = (handler: Parameters<typeof createServer>[1], port: number, what: string, onListening: () => void) => {
@@ -93,6 +108,7 @@ async function main(): Promise<void> {
       for (const s of servers) s.closeAllConnections();
       process.exit(1);
     }, SHUTDOWN_GRACE_MS).unref();
+    trustParts.metadata.stop();
     void Promise.all(closed).then(() => store.close().finally(() => process.exit(0)));
   };
   process.once('SIGINT', shutdown);

@@ -151,6 +151,15 @@ describe('loadConfig overrides', () => {
     ['deliveryRetries', { DELIVERY_RETRIES: '0' }, 0],
     ['smtpUrl', { SMTP_URL: 'smtps://keygate:pw@mail.example.com:465' }, 'smtps://keygate:pw@mail.example.com:465'],
     ['smtpFrom', { SMTP_FROM: 'keygate <no-reply@example.com>' }, 'keygate <no-reply@example.com>'],
+    ['trustAnchors', { TRUST_ANCHORS: 'packed:/etc/k/yubico.pem, fido-u2f:/etc/k/yubico.pem' }, ['packed:/etc/k/yubico.pem', 'fido-u2f:/etc/k/yubico.pem']],
+    ['mdsUrl', { MDS_URL: 'https://mds3.fidoalliance.org/' }, 'https://mds3.fidoalliance.org/'],
+    ['mdsFile', { MDS_FILE: '/etc/k/blob.jwt' }, '/etc/k/blob.jwt'],
+    ['mdsRootCert', { MDS_ROOT_CERT: '/etc/k/root.pem' }, '/etc/k/root.pem'],
+    ['mdsCrlFiles', { MDS_CRL_FILES: '/etc/k/a.crl,/etc/k/b.crl' }, ['/etc/k/a.crl', '/etc/k/b.crl']],
+    ['mdsPollSeconds', { MDS_POLL_SECONDS: '60' }, 60],
+    ['policyFile', { POLICY_FILE: '/etc/k/policy.json' }, '/etc/k/policy.json'],
+    ['oneTimeLinkTtlSeconds', { ONE_TIME_LINK_TTL_SECONDS: '600' }, 600],
+    ['bootstrapAdmin', { BOOTSTRAP_ADMIN: 'root-admin' }, 'root-admin'],
   ];
 
   it.each(overrides)('%s can be overridden', (key, env, expected) => {
@@ -284,6 +293,10 @@ describe('loadConfig refuses bad values with a TypeError naming the variable fir
     ['DELIVERY_RETRIES above 10', 'DELIVERY_RETRIES', { DELIVERY_RETRIES: '11' }],
     ['SMTP_URL not smtp(s)', 'SMTP_URL', { SMTP_URL: 'https://mail.example.com' }],
     ['SMTP_FROM not an address', 'SMTP_FROM', { SMTP_FROM: 'keygate' }],
+    ['TRUST_ANCHORS without a format', 'TRUST_ANCHORS', { TRUST_ANCHORS: '/etc/k/yubico.pem' }],
+    ['TRUST_ANCHORS for format none', 'TRUST_ANCHORS', { TRUST_ANCHORS: 'none:/etc/k/x.pem' }],
+    ['MDS_URL not a URL', 'MDS_URL', { MDS_URL: 'mds3' }],
+    ['ONE_TIME_LINK_TTL_SECONDS below 60', 'ONE_TIME_LINK_TTL_SECONDS', { ONE_TIME_LINK_TTL_SECONDS: '10' }],
     ['production with one http origin among https', 'RP_ORIGINS', { ...PRODUCTION, RP_ORIGINS: 'https://example.com,http://login.example.com' }],
     ['RELATED_ORIGINS with a path', 'RELATED_ORIGINS', { RP_ID: 'example.com', RP_ORIGINS: 'https://example.com', RELATED_ORIGINS: 'https://admin.example.net/portal' }],
     ['RELATED_ORIGINS not a URL', 'RELATED_ORIGINS', { RP_ID: 'example.com', RP_ORIGINS: 'https://example.com', RELATED_ORIGINS: 'admin.example.net' }],

@@ -11,6 +11,9 @@ import { takeCeremony } from './pending-ceremony.js';
 import { takeSignInAttempt } from './sign-in-attempt.js';
 import type { ProvenFactor } from '../policy/sign-in-proof.js';
 import { reactToCloneSignal } from '../policy/clone-signal.js';
+import { evaluateAssertion } from '../policy/credential-policy.js';
+import { webauthnFactor } from '../policy/hardware-assurance.js';
+import { requirePolicy } from '../policy/require-policy.js';
 import { requireUsableCredential, usableCredential } from '../policy/credential-usability.js';
 import { CounterRegressionError, SignedResponseError, verifyAuthentication, type VerifiedAuthentication } from './verify-authentication-response.js';
 
@@ -41,6 +44,10 @@ export interface FinishAuthenticationResult {
  *    that registration, enabled and not flagged; losing refuses the sign-in with what changed
  *    meanwhile (`unknown_credential`, `credential_disabled`, `credential_possibly_cloned`, or
  *    `counter_conflict`): two assertions can never both pass with one counter value.
+ * 6b. the user's role policy (policy/credential-policy.ts evaluateAssertion): the stored
+ *    credential still satisfies it and this assertion has UV where the role requires it,
+ *    else 403 `policy_violation` (rule named); what the sign-in proves (hwk) follows from
+ *    the credential's attestation verdict (policy/hardware-assurance.ts);
  * 7. a second factor (the ceremony was started for a half sign-in) completes that half
  *    sign-in, taken atomically (`no_pending_sign_in` if it is gone): amr pwd + key;
  *    otherwise a passwordless sign-in: amr from the key alone (UV makes it two factors);
@@ -78,7 +85,17 @@ export async function finishAuthentication(
       auditUserId = userId;
     }));
     const { user, credential, verified } = used;
-    const factor: ProvenFactor = { kind: 'webauthn', userVerified: verified.userVerified, hardwareBound: false };
+    // The user's role policy, on every assertion: a credential that no longer satisfies it
+    // (the policy, its model's MDS status or the user's role changed) is refused and
+    // reported; re-evaluation (policy/reevaluate-credentials.ts) disables it everywhere.
+    const policy = deps.policies.forRole(user.role);
+    const verdict = evaluateAssertion(policy, credential, { userVerified: verified.userVerified }, deps.trust.metadataStatus(credential.aaguid, deps.clock.now()));
+    if (!verdict.ok) {
+      if (verdict.scope === 'credential') await recordEvent(deps, { type: 'credential.policy_refused', outcome: 'failure', userId: user.id, credentialId: credential.id, ip: ctx.ip, code: 'policy_violation', data: { rule: verdict.rule, detail: verdict.detail } });
+      requirePolicy(verdict, 'signIn');
+    }
+    // hwk (and the hardware acr) only for trusted attestation, no backup eligibility, and UV.
+    const factor: ProvenFactor = webauthnFactor(credential, verified, policy);
     const session = ceremony.signInAttemptId
       ? await signInWithAttempt(deps, ctx.sessionId, ceremony.signInAttemptId, factor, credential.id)
       : await signIn(deps, ctx.sessionId, { userId: user.id, credentialId: credential.id, factors: [factor] });

@@ -13,6 +13,10 @@ import { algorithmsFor } from '../policy/algorithms.js';
 import { credentialKind, credentialKindLabel } from '../display/credential-kind.js';
 import type { Deps } from '../deps.js';
 import { takeCeremony } from './pending-ceremony.js';
+import { takeLink } from '../admin/one-time-links.js';
+import { evaluateCredential } from '../policy/credential-policy.js';
+import { requirePolicy } from '../policy/require-policy.js';
+import { webauthnFactor } from '../policy/hardware-assurance.js';
 import { verifyRegistration, type VerifiedRegistration } from './verify-registration-response.js';
 
 const TRANSPORTS = new Set(['usb', 'nfc', 'ble', 'smart-card', 'hybrid', 'internal', 'cable']);
@@ -42,6 +46,10 @@ export interface FinishRegistrationResult {
  *    orphan credential that can never sign in, never a username with no way to sign in;
  * 6. a new user, or the enrolling one, is signed in (fresh session id): amr from the key
  *    (with UV: two factors), or password + key for an enrolment.
+ * A registration through a one-time link (ceremony.linkId) needs no session: the link is
+ * taken (`link_not_found` if it was used, replaced or expired meanwhile) just before the key
+ * is stored, a recovery link ends every other session of the user, and the user is signed in
+ * with the new key.
  */
 export async function finishRegistration(
   deps: Deps,
@@ -63,7 +71,7 @@ export async function finishRegistration(
     if (await deps.store.credentials.findById(verified.credentialId)) {
       throw new ConflictError('credential_exists', `credential id ${verified.credentialId} exists`);
     }
-    if (!ceremony.newUser && !ceremony.signInAttemptId) {
+    if (!ceremony.newUser && !ceremony.signInAttemptId && !ceremony.linkId) {
       // Adding a key to an existing account needs the session to still be signed in as it,
       // with a fresh proof (checked again here: the challenge may outlive the step-up window).
       if (ctx.session?.userId !== userId) {
@@ -75,11 +83,29 @@ export async function finishRegistration(
     if (enrolment && !(await stillEnrolling(deps, enrolment))) {
       throw new UnauthorizedError('no_pending_sign_in', `user ${userId} got a second factor while this enrolment was open`, { variant: 'alreadyEnrolled' });
     }
-    if (!ceremony.newUser && !(await deps.store.users.findById(userId))) {
+    const owner = ceremony.newUser ? undefined : await deps.store.users.findById(userId);
+    if (!ceremony.newUser && !owner) {
       throw new NotFoundError('unknown_user', `user ${userId} was deleted during the ceremony`, { variant: 'deleted' });
     }
-    const credential = toStoredCredential(deps, userId, response, verified);
+    // keygate's own trust verdict, then the role policy (a new account's role is `user`):
+    // a refused key is never stored (403 policy_violation naming the rule).
+    const now = deps.clock.now();
+    const attestation = deps.trust.evaluate({ fmt: verified.fmt, attStmt: verified.attStmt, aaguid: verified.aaguid, now });
+    const policy = deps.policies.forRole(owner?.role);
+    const attachment = response.authenticatorAttachment === 'platform' || response.authenticatorAttachment === 'cross-platform' ? response.authenticatorAttachment : undefined;
+    requirePolicy(evaluateCredential(policy, { ...verified, transports: knownTransports(response), attestation, attachment }, deps.trust.metadataStatus(verified.aaguid, now)), 'registration');
+    // A one-time link registers one key: taken (once, atomically) before the key is stored.
+    const link = ceremony.linkId ? await takeLink(deps, ceremony.linkId, userId) : undefined;
+    const credential = { ...toStoredCredential(deps, userId, response, verified), attestation, ...(attachment ? { attachment } : {}) };
     await deps.store.credentials.insert(credential);
+    if (link?.purpose === 'recovery') {
+      // Support-assisted recovery: whoever else holds a session of this account is signed out.
+      const ended = await deps.store.sessions.deleteByUser(userId);
+      await deps.store.signInAttempts.deleteByUser(userId);
+      await recordEvent(deps, { type: 'link.recovery_used', outcome: 'success', userId, credentialId: credential.id, ip: ctx.ip, data: { sessionsEnded: ended } });
+    } else if (link) {
+      await recordEvent(deps, { type: 'link.used', outcome: 'success', userId, credentialId: credential.id, ip: ctx.ip, data: { purpose: link.purpose } });
+    }
     if (ceremony.newUser) {
       try {
         await deps.store.users.insert({ id: userId, username: ceremony.username!, displayName: ceremony.displayName!, createdAt: deps.clock.now() });
@@ -89,9 +115,9 @@ export async function finishRegistration(
       }
     }
     await recordEvent(deps, { type: 'registration.succeeded', outcome: 'success', userId, credentialId: credential.id, ip: ctx.ip, data: { fmt: credential.fmt, aaguid: credential.aaguid } });
-    const key = { kind: 'webauthn', userVerified: verified.userVerified, hardwareBound: false } as const;
+    const key = webauthnFactor(credential, verified, policy);
     const factors = enrolment ? [{ kind: 'password' } as const, key] : [key];
-    const session = ceremony.newUser || enrolment ? await signIn(deps, ctx.sessionId, { userId, credentialId: credential.id, factors }) : undefined;
+    const session = ceremony.newUser || enrolment || link ? await signIn(deps, ctx.sessionId, { userId, credentialId: credential.id, factors }) : undefined;
     return { userId, newUser: ceremony.newUser === true, credential, verified, session };
   } catch (err) {
     if (err instanceof KeygateError) {
@@ -101,8 +127,12 @@ export async function finishRegistration(
   }
 }
 
+function knownTransports(response: RegistrationResponseJSON): string[] {
+  return (response.response.transports ?? []).filter((t) => TRANSPORTS.has(t));
+}
+
 function toStoredCredential(deps: Deps, userId: string, response: RegistrationResponseJSON, v: VerifiedRegistration): StoredCredential {
-  const transports = (response.response.transports ?? []).filter((t) => TRANSPORTS.has(t));
+  const transports = knownTransports(response);
   const rk = (response.clientExtensionResults as { credProps?: { rk?: unknown } } | undefined)?.credProps?.rk;
   const discoverable = typeof rk === 'boolean' ? rk : undefined;
   const now = deps.clock.now();

@@ -1,3 +1,4 @@
+import { allowedNextSteps } from '../policy/second-factor-policy.js';
 import { recordEvent } from '../audit/record-event.js';
 import type { Deps } from '../deps.js';
 import { ForbiddenError, UnauthorizedError } from '../errors/keygate-error.js';
@@ -53,7 +54,8 @@ export async function loginWithPassword(
   }
   await attemptGuard.passed();
   const { factors } = await loadFactorSet(deps, user.id);
-  const next = nextSteps(factors);
+  // Only what the user's role counts (policy/second-factor-policy.ts: no TOTP for admins).
+  const next = allowedNextSteps(deps.policies.forRole(user.role), nextSteps(factors));
   const sessionId = ctx.signedIn && ctx.sessionId ? ctx.sessionId : newSessionId(deps);
   await openSignInAttempt(deps, sessionId, user, next[0] === 'enrol' ? 'enrol' : 'second_factor');
   await recordEvent(deps, { type: 'password.succeeded', outcome: 'success', userId: user.id, ip: ctx.ip, data: { next } });

@@ -1,6 +1,7 @@
 import { recordEvent } from '../audit/record-event.js';
 import type { Deps } from '../deps.js';
-import { NotFoundError, UnauthorizedError } from '../errors/keygate-error.js';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors/keygate-error.js';
+import { secondFactorRefusal } from '../policy/second-factor-policy.js';
 import { guardAttempt } from '../factors/lockout/attempt-guard.js';
 import { normalizeRecoveryCode, recoveryCodeHash } from '../factors/recovery-codes/recovery-codes.js';
 import { matchTotpStep } from '../factors/totp/totp-code.js';
@@ -28,6 +29,7 @@ const invalidCode = (detail: string) => new UnauthorizedError('invalid_code', de
  */
 export async function loginWithTotp(deps: Deps, ctx: { sessionId: string | undefined; ip?: string }, code: string): Promise<SecondFactorResult> {
   const attempt = await requireSignInAttempt(deps, ctx.sessionId, 'second_factor');
+  await requireCountedFactor(deps, attempt.userId, 'totp', ctx.ip);
   const guard = await guardAttempt(deps, { username: attempt.username, userId: attempt.userId, ip: ctx.ip });
   let settled = false;
   const settle = async (how: 'failed' | 'cancelled' | 'signedIn') => {
@@ -75,6 +77,7 @@ export async function loginWithTotp(deps: Deps, ctx: { sessionId: string | undef
  */
 export async function loginWithRecoveryCode(deps: Deps, ctx: { sessionId: string | undefined; ip?: string }, code: string): Promise<SecondFactorResult> {
   const attempt = await requireSignInAttempt(deps, ctx.sessionId, 'second_factor');
+  await requireCountedFactor(deps, attempt.userId, 'recovery_code', ctx.ip);
   const guard = await guardAttempt(deps, { username: attempt.username, userId: attempt.userId, ip: ctx.ip });
   const normalized = normalizeRecoveryCode(code);
   const used = normalized !== undefined && (await deps.store.recoveryCodes.consume(attempt.userId, recoveryCodeHash(deps.config.hmacSecret, attempt.userId, normalized)));
@@ -88,6 +91,18 @@ export async function loginWithRecoveryCode(deps: Deps, ctx: { sessionId: string
   const remaining = (await deps.store.recoveryCodes.get(attempt.userId))?.hashes.length ?? 0;
   await recordEvent(deps, { type: 'recovery_code.used', outcome: 'success', userId: attempt.userId, ip: ctx.ip, data: { remaining, amr: session.amr } });
   return { user: await userOf(deps, attempt.userId), session, recovery: { remaining, addNewKey: true } };
+}
+
+/**
+ * 403 `policy_violation` (rule `secondFactors`) when the user's role does not count this
+ * factor (policy/second-factor-policy.ts: admins sign in with a key only). Checked before the
+ * lockout reservation and the code: nothing is tried, nothing counted; audited.
+ */
+async function requireCountedFactor(deps: Deps, userId: string, factor: 'totp' | 'recovery_code', ip: string | undefined): Promise<void> {
+  const refusal = secondFactorRefusal(deps.policies.forRole((await userOf(deps, userId)).role), factor);
+  if (!refusal) return;
+  await recordEvent(deps, { type: `${factor}.failed`, outcome: 'failure', userId, ip, code: 'policy_violation', data: { rule: refusal.rule } });
+  throw new ForbiddenError('policy_violation', refusal.detail, { variant: 'secondFactor', fields: { rule: refusal.rule } });
 }
 
 async function userOf(deps: Deps, userId: string): Promise<User> {

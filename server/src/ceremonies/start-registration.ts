@@ -7,6 +7,7 @@ import { allowedExtensions } from '../policy/client-extensions.js';
 import { normalizeDisplayName, normalizeUsername } from '../policy/username.js';
 import { requireStepUp } from '../policy/step-up.js';
 import { ceremonyRequirements } from '../policy/ceremony-requirements.js';
+import { policyCeremonyFloor } from '../policy/credential-policy.js';
 import { loadFactorSet } from '../factors/load-factor-set.js';
 import { stillEnrolling } from './sign-in-attempt.js';
 import type { Session, UserVerificationRequirement } from '../storage/ports.js';
@@ -62,29 +63,65 @@ export async function startRegistration(
   const userId = existing?.id ?? randomId(deps.random, 32);
   const existingCredentials = existing ? await deps.store.credentials.listByUser(existing.id) : [];
 
-  const sel = input.authenticatorSelection ?? {};
-  const purpose = factors?.password ? 'password_account_key' : 'passwordless_account_key';
-  const required = ceremonyRequirements(purpose, { ...sel, attestation: input.attestation }, deps.config.userVerification);
+  return creationOptions(deps, {
+    sessionId: ctx.sessionId,
+    user: { id: userId, username, displayName: existing?.displayName ?? displayName, newUser: !existing, role: existing?.role },
+    existingCredentials,
+    purpose: factors?.password ? 'password_account_key' : 'passwordless_account_key',
+    input,
+    signInAttemptId: enrolling ? attempt!.attemptId : undefined,
+  });
+}
+
+/**
+ * Opens the registration ceremony and builds its creation options: what the ceremony
+ * requires is policy's (policy/ceremony-requirements.ts), the request may ask for more.
+ * Shared by a registration by username and one through a one-time link.
+ */
+export async function creationOptions(
+  deps: Deps,
+  c: {
+    sessionId: string;
+    user: { id: string; username: string; displayName: string; newUser: boolean; role?: string };
+    existingCredentials: { id: string; transports: string[] }[];
+    purpose: 'password_account_key' | 'passwordless_account_key';
+    input: Pick<StartRegistrationInput, 'authenticatorSelection' | 'attestation' | 'extensions'>;
+    signInAttemptId?: string;
+    linkId?: string;
+  },
+): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  const sel = c.input.authenticatorSelection ?? {};
+  // The role policy's floor (policy/credential-policy.ts policyCeremonyFloor) joins the
+  // request: UV required, direct attestation, one attachment, where the role needs them.
+  const floor = policyCeremonyFloor(deps.policies.forRole(c.user.role));
+  const asked = {
+    ...sel,
+    userVerification: floor.userVerification === 'required' ? 'required' as const : sel.userVerification,
+    attestation: floor.attestation === 'direct' && (c.input.attestation === undefined || c.input.attestation === 'none' || c.input.attestation === 'indirect') ? 'direct' as const : c.input.attestation,
+    authenticatorAttachment: floor.authenticatorAttachment ?? sel.authenticatorAttachment,
+  };
+  const required = ceremonyRequirements(c.purpose, asked, deps.config.userVerification);
   const userVerification = required.userVerification.send;
   const { challenge, timeout } = await openCeremony(deps, {
-    id: ctx.sessionId,
+    id: c.sessionId,
     kind: 'registration',
     userVerification,
-    userId,
-    username,
-    displayName: existing?.displayName ?? displayName,
-    newUser: !existing,
-    signInAttemptId: enrolling ? attempt!.attemptId : undefined,
+    userId: c.user.id,
+    username: c.user.username,
+    displayName: c.user.displayName,
+    newUser: c.user.newUser,
+    signInAttemptId: c.signInAttemptId,
+    linkId: c.linkId,
   });
 
   return {
     rp: { name: deps.config.rpName, id: deps.config.rpId },
-    user: { id: userId, name: username, displayName: existing?.displayName ?? displayName },
+    user: { id: c.user.id, name: c.user.username, displayName: c.user.displayName },
     challenge,
     pubKeyCredParams: algorithmsFor(deps.config).map((alg) => ({ type: 'public-key', alg })),
     timeout,
     // §5.4.3 excludeCredentials: the authenticator refuses to create a second credential for this user.
-    excludeCredentials: existingCredentials.map((c) => ({ id: c.id, type: 'public-key', transports: c.transports as never })),
+    excludeCredentials: c.existingCredentials.map((k) => ({ id: k.id, type: 'public-key', transports: k.transports as never })),
     authenticatorSelection: {
       ...(required.authenticatorAttachment ? { authenticatorAttachment: required.authenticatorAttachment } : {}),
       residentKey: required.residentKey,
@@ -93,6 +130,6 @@ export async function startRegistration(
     },
     attestation: required.attestation,
     // credProps tells whether the credential is discoverable (stored as `discoverable`).
-    extensions: { ...allowedExtensions('registration', input.extensions), credProps: true } as never,
+    extensions: { ...allowedExtensions('registration', c.input.extensions), credProps: true } as never,
   };
 }

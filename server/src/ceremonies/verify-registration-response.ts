@@ -39,6 +39,8 @@ export interface VerifiedRegistration {
   backedUp: boolean;
   userVerified: boolean;
   userPresent: boolean;
+  /** The decoded attestation statement (x5c, sig, alg, ...), for keygate's own trust verdict (attestation/attestation-trust.ts). */
+  attStmt: Map<string, unknown>;
   /** Leaf attestation certificate, when the statement carried one. */
   attestationCertificate?: { subject: string; issuer: string; notAfter: string };
 }
@@ -115,6 +117,7 @@ export async function verifyRegistration(response: RegistrationResponseJSON, exp
     backedUp: ad.flags.bs,
     userVerified: ad.flags.uv,
     userPresent: ad.flags.up,
+    attStmt,
     attestationCertificate: leafCertificate(attStmt),
   };
 }

@@ -42,6 +42,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const relatedProblem = relatedOriginsProblem(config);
   if (relatedProblem) throw new TypeError(relatedProblem);
+  if (config.bootstrapAdmin !== undefined && config.nodeEnv === 'production') {
+    throw new TypeError('BOOTSTRAP_ADMIN is refused in production (it writes a registration link to the log): run `npm run create-admin -- <username>` instead');
+  }
+  if (config.bootstrapAdmin !== undefined && config.workers > 1) {
+    throw new TypeError('BOOTSTRAP_ADMIN needs WORKERS=1 (each worker would issue its own link, replacing the others): run `npm run create-admin -- <username>` instead');
+  }
   if (config.nodeEnv === 'production' && !config.mongodbUri) {
     throw new TypeError('MONGODB_URI is required in production (the memory store loses every credential on restart)');
   }

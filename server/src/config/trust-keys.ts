@@ -51,6 +51,11 @@ export const trustKeys = {
     doc: 'JSON file of per-role authenticator policies (allowed attestation formats, trust required, AAGUID allow/deny lists, user verification, synced passkeys, attachment and transports, which second factors count), validated at start with errors naming the rule. `dev`: the built-in development policy, which also trusts Chrome\'s virtual authenticator (refused in production). Unset: the built-in defaults (users: any authenticator; admins: a trusted, device-bound key with UV).',
     schema: z.string().min(1).optional(),
   },
+  bootstrapAdmin: {
+    env: 'BOOTSTRAP_ADMIN',
+    doc: 'A username made an administrator at start, with a one-time link to register their first key written to the log: for the memory store, where `npm run create-admin` cannot reach the server\'s data. Refused in production (use `npm run create-admin`).',
+    schema: z.string().min(1).max(256).optional(),
+  },
   oneTimeLinkTtlSeconds: {
     env: 'ONE_TIME_LINK_TTL_SECONDS',
     doc: 'How long a one-time registration link (npm run create-admin, an administrator\'s recovery link) stays valid.',

@@ -87,6 +87,27 @@ export const ERROR_CATALOGUE = {
   credential_disabled: { status: 403, message: 'This security key has been disabled. Use another one or contact your administrator.' },
   credential_possibly_cloned: { status: 403, message: 'This security key was blocked because it may have been copied. Use another key or contact your administrator.' },
   sign_in_too_old: { status: 403, message: 'Please sign in again to get a token.' },
+  policy_violation: {
+    status: 403,
+    message: 'This security key does not meet the security policy for your account.',
+    variants: {
+      attestation: 'This security key cannot be used for your account: its maker and model could not be verified. Use an approved hardware security key.',
+      model: 'This model of security key is not approved for your account. Use an approved one.',
+      userVerification: 'Your account needs a security key that checks your PIN or fingerprint. Set one up on the key, or use another key.',
+      synced: 'Your account needs a security key bound to one device: synced passkeys cannot be used.',
+      kind: 'This kind of authenticator is not allowed for your account.',
+      signIn: 'This security key no longer meets the security policy for your account. Use another key or contact your administrator.',
+      secondFactor: 'This way of signing in is not allowed for your account. Use your security key.',
+    },
+  },
+  admin_required: {
+    status: 403,
+    message: 'This needs an administrator signed in with a hardware security key.',
+    variants: {
+      notAdmin: 'Only administrators may do this.',
+      weakSignIn: 'Administrators must sign in with an attested, device-bound security key with user verification for this.',
+    },
+  },
 
   // 404: unknown path or id
   not_found: { status: 404, message: 'Not found.' },
@@ -95,6 +116,7 @@ export const ERROR_CATALOGUE = {
   totp_not_enrolled: { status: 404, message: 'There is no authenticator app on this account.', variants: { signIn: 'This account has no authenticator app. Use another way to sign in.' } },
   credential_not_found: { status: 404, message: 'No such security key or passkey on your account.' },
   unknown_token: { status: 404, message: 'No such token of yours (it may have expired already).' },
+  link_not_found: { status: 404, message: 'This link is not valid: it was already used, it expired, or it was replaced by a newer one. Ask your administrator for a new one.' },
 
   // 409: a uniqueness rule or a concurrent change; nothing was written
   username_taken: {

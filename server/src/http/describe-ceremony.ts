@@ -1,7 +1,8 @@
 import type { FinishAuthenticationResult } from '../ceremonies/finish-authentication.js';
 import type { FinishRegistrationResult } from '../ceremonies/finish-registration.js';
 import { credentialView } from './credential-view.js';
-import { sessionView } from './session-view.js';
+import { sessionView, userView } from './session-view.js';
+import type { ModelNames } from './credential-view.js';
 import type { authenticationResultReply, registrationResultReply } from './response-schemas.js';
 import type { z } from 'zod';
 
@@ -12,10 +13,10 @@ type Described<S extends z.ZodType> = Omit<z.output<S>, 'status' | 'errorMessage
  * Reply bodies for finished ceremonies. With `debug` (outside production) they include
  * what the demo's developer panel shows: the decoded facts keygate verified.
  */
-export function describeRegistration(r: FinishRegistrationResult, debug: boolean): Described<typeof registrationResultReply> {
+export function describeRegistration(r: FinishRegistrationResult, debug: boolean, names?: ModelNames): Described<typeof registrationResultReply> {
   return {
     userId: r.userId,
-    credential: credentialView(r.credential),
+    credential: credentialView(r.credential, names),
     ...(r.session ? { session: sessionView(r.session) } : {}),
     ...(debug
       ? {
@@ -32,10 +33,10 @@ export function describeRegistration(r: FinishRegistrationResult, debug: boolean
   };
 }
 
-export function describeAuthentication(r: FinishAuthenticationResult, debug: boolean): Described<typeof authenticationResultReply> {
+export function describeAuthentication(r: FinishAuthenticationResult, debug: boolean, names?: ModelNames): Described<typeof authenticationResultReply> {
   return {
-    user: { id: r.user.id, username: r.user.username, displayName: r.user.displayName },
-    credential: credentialView(r.credential),
+    user: userView(r.user),
+    credential: credentialView(r.credential, names),
     session: sessionView(r.session),
     ...(debug
       ? {

@@ -5,7 +5,12 @@ import { authenticationResultRequest, registrationResultRequest } from '../cerem
 import { sessionCookieName } from './middleware/session-cookie.js';
 import {
   activityQuery,
+  adminAuditQuery,
+  adminReasonRequest,
+  adminUsersQuery,
   authenticationOptionsRequest,
+  linkOptionsRequest,
+  setRoleRequest,
   codeRequest,
   newPasswordRequest,
   passwordLoginRequest,
@@ -59,6 +64,19 @@ const NAMED = {
   Health: R.healthReply,
   Ready: R.readyReply,
   WebauthnOrigins: R.webauthnOriginsReply,
+  AdminUser: R.adminUserView,
+  AttestationVerdict: R.attestationVerdictView,
+  MdsStatus: R.mdsStatusView,
+  PolicyVerdict: R.policyVerdictView,
+  AdminCredential: R.adminCredentialView,
+  AdminAuditEvent: R.adminAuditEvent,
+  AdminUsersReply: R.adminUsersReply,
+  AdminUserReply: R.adminUserReply,
+  AdminCredentialReply: R.adminCredentialReply,
+  AdminCredentialsReply: R.adminCredentialsReply,
+  AdminLinkReply: R.adminLinkReply,
+  AdminAuditReply: R.adminAuditReply,
+  AdminMdsReply: R.adminMdsReply,
 } as const;
 type Named = keyof typeof NAMED;
 
@@ -104,6 +122,9 @@ export function openApiDocument(config: Config) {
       ...(api ? apiRefusals : {}),
     },
   });
+  /** Admin API: an administrator's session that satisfied the admin policy, recently (403 admin_required, step_up_required). */
+  const adminOp = (reply: Named, summary: string, description: string, extra: Record<string, unknown> = {}) => ({ ...account(reply, summary, description, extra), tags: ['admin'] });
+  const userParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'User id (base64url)' }];
   const idParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'Credential id (base64url)' }];
 
   return {
@@ -127,6 +148,13 @@ export function openApiDocument(config: Config) {
         ),
       },
       '/attestation/result': { post: ceremony('RegistrationResultReply', 'Finish a registration', 'Consumes the pending challenge, verifies the attestation and stores the credential; a new user is signed in.', { requestBody: body(registrationResultRequest) }) },
+      '/link/options': {
+        post: ceremony(
+          'RegistrationOptionsReply', 'Start a registration through a one-time link',
+          '`{ link }` (the secret from the link\'s `#link=` fragment, from `npm run create-admin` or POST /admin/users/{id}/recovery-link) → creation options for the link\'s user, without a signed-in session; UV required and the user\'s role policy applies. Finish with POST /attestation/result: the link is taken then (404 link_not_found if it was used, replaced or expired), a recovery link ends the user\'s other sessions, and the user is signed in with the new key.',
+          { requestBody: body(linkOptionsRequest) },
+        ),
+      },
       '/assertion/options': { post: ceremony('AuthenticationOptionsReply', 'Start an authentication', 'Request options for navigator.credentials.get(); no username (or no body) = discoverable credential.', { requestBody: body(authenticationOptionsRequest, false) }) },
       '/assertion/result': { post: ceremony('AuthenticationResultReply', 'Finish an authentication', 'Consumes the pending challenge, verifies the assertion and signs the user in (session rotated).', { requestBody: body(authenticationResultRequest) }) },
       '/session': {
@@ -167,6 +195,39 @@ export function openApiDocument(config: Config) {
       '/session/logout-others': { post: account('LogoutOthersReply', 'Sign out everywhere else', 'Ends every other session of the signed-in user; `{ ended: N }`.') },
       '/account/activity': {
         get: account('ActivityReply', 'My recent activity', 'The signed-in user\'s own audit events, newest first: `{ events: [{ id, type, at, outcome, code?, credentialId?, ip?, userAgent? }], next? }`. Query: `limit` (1-100, default 20), `before` (the previous page\'s `next`), `type` (e.g. `authentication.failed`), `from` / `to` (ISO 8601, [from, to)). Events older than AUDIT_RETENTION_DAYS are gone.', { parameters: query(activityQuery) }),
+      },
+      '/admin/users': {
+        get: adminOp('AdminUsersReply', 'List users', 'By username ascending; `search` (username or display name, case-insensitive), `role`, `after` (the previous page\'s `next`), `limit` (1-100, default 50).', { parameters: query(adminUsersQuery) }),
+      },
+      '/admin/users/{id}': {
+        get: adminOp('AdminUserReply', 'A user and their credentials', 'Each credential with its attestation facts (keygate\'s verdict: trusted, the anchor that matched), its MDS3 status, and its owner\'s role-policy verdict now (`policy.rule`: the first rule it fails).', { parameters: userParam }),
+      },
+      '/admin/users/{id}/role': {
+        put: adminOp('AdminUserReply', 'Set a user\'s role', '`{ role }`: a role the policies define (400 invalid_request otherwise). The user\'s sessions end. Audited (admin.role_changed).', { parameters: userParam, requestBody: body(setRoleRequest) }),
+      },
+      '/admin/users/{id}/recovery-link': {
+        post: adminOp('AdminLinkReply', 'Issue a recovery link', 'Support-assisted recovery for a user who lost every factor: a one-time link (ONE_TIME_LINK_TTL_SECONDS) that registers one new key and ends the user\'s other sessions; it replaces any earlier link. Audited.', { parameters: userParam }),
+      },
+      '/admin/credentials/{id}/disable': {
+        post: adminOp('AdminCredentialReply', 'Disable a credential', '`{ reason? }`. It cannot sign in, its sessions end; re-evaluation never re-enables it. Audited.', { parameters: idParam, requestBody: body(adminReasonRequest, false) }),
+      },
+      '/admin/credentials/{id}/enable': {
+        post: adminOp('AdminCredentialReply', 'Enable a credential', 'Clears an administrator\'s or policy\'s disable (policy still refuses a credential that fails it at its next sign-in). Audited.', { parameters: idParam, requestBody: body(adminReasonRequest, false) }),
+      },
+      '/admin/credentials/{id}/clear-clone-flag': {
+        post: adminOp('AdminCredentialReply', 'Clear a possibly-cloned flag', 'After review: the key may sign in again, its counter continuing from the stored value. Audited.', { parameters: idParam, requestBody: body(adminReasonRequest, false) }),
+      },
+      '/admin/credentials/{id}': {
+        delete: adminOp('Ok', 'Delete a credential', 'Any user\'s; its sessions end. Audited.', { parameters: idParam }),
+      },
+      '/admin/credentials/policy-disabled': {
+        get: adminOp('AdminCredentialsReply', 'Credentials policy disabled', 'What re-evaluation disabled (a model refused by a newer MDS3 BLOB, a stricter policy), at most 100.'),
+      },
+      '/admin/audit': {
+        get: adminOp('AdminAuditReply', 'Query the audit log', 'Newest first; `userId`, `type`, `from` / `to`, `before` (cursor), `limit` (1-100, default 20). Events carry their `data` (detail scrubbed at write time).', { parameters: query(adminAuditQuery) }),
+      },
+      '/admin/mds': {
+        get: adminOp('AdminMdsReply', 'FIDO MDS3 status', 'The BLOB in use (number, nextUpdate, entries, when stored) and the last refresh attempt of any instance, with its error (a bad signature, a `no` not above the cached one, a fetch failure).'),
       },
       '/token': {
         post: account(

@@ -75,3 +75,26 @@ export const activityQuery = z.object({
   from: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
   to: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
 }).strict();
+
+// ---- Administration (/admin/) and one-time links -----------------------------------------
+
+const roleName = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be a role name such as user or admin');
+
+/** GET /admin/users: a page by username, optionally filtered. */
+export const adminUsersQuery = z.object({
+  search: z.string().trim().min(1).max(64).optional(),
+  role: roleName.optional(),
+  after: z.string().max(256).optional().describe('The previous page\'s `next`: the last username it listed'),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+}).strict();
+
+/** GET /admin/audit: the account activity query, for any user (or all). */
+export const adminAuditQuery = activityQuery.extend({ userId: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a user id').optional() }).strict();
+
+export const setRoleRequest = z.object({ role: roleName }).strict();
+export const adminReasonRequest = z.object({ reason: z.string().trim().min(1).max(200).refine((t) => !hasForbiddenCharacters(t), 'must not contain invisible or control characters').optional() }).strict();
+
+/** POST /link/options: the secret from the link's `#link=` fragment, and the options request's hints. */
+export const linkOptionsRequest = registrationOptionsRequest.omit({ username: true, displayName: true }).extend({
+  link: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be the secret from a keygate link'),
+});

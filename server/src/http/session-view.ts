@@ -18,7 +18,7 @@ export function sessionView(session: Session): SessionView {
 }
 
 export function userView(u: User): UserView {
-  return { id: u.id, username: u.username, displayName: u.displayName };
+  return { id: u.id, username: u.username, displayName: u.displayName, role: u.role ?? 'user' };
 }
 
 /** A half sign-in as GET /session shows it (no ids: the cookie is the handle). */

@@ -43,6 +43,8 @@ export interface StoredCredential {
   userVerified: boolean;
   /** credProps.rk as reported by the client, when it reported it. */
   discoverable?: boolean;
+  /** authenticatorAttachment as the client reported it at registration, when it did (a claim, for policy's `attachments` rule). */
+  attachment?: 'platform' | 'cross-platform';
   name: string;
   createdAt: Date;
   lastUsedAt?: Date;

@@ -50,7 +50,7 @@ export function accountRoutes(deps: Deps): Router {
 
   r.get('/account/credentials', async (req, res) => {
     const creds = await listCredentials(deps, (await signedIn(req)).user);
-    res.json({ status: 'ok', errorMessage: '', credentials: creds.map(credentialView) });
+    res.json({ status: 'ok', errorMessage: '', credentials: creds.map((c) => credentialView(c, deps.trust)) });
   });
 
   r.patch('/account/credentials/:id', async (req, res) => {

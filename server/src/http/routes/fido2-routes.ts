@@ -6,7 +6,8 @@ import { startAuthentication } from '../../ceremonies/start-authentication.js';
 import { startRegistration } from '../../ceremonies/start-registration.js';
 import { currentSession, newSessionId } from '../../sessions/session-service.js';
 import { parseInput } from '../../lib/parse-input.js';
-import { authenticationOptionsRequest, registrationOptionsRequest } from '../request-schemas.js';
+import { authenticationOptionsRequest, linkOptionsRequest, registrationOptionsRequest } from '../request-schemas.js';
+import { startLinkRegistration } from '../../ceremonies/start-link-registration.js';
 import { describeAuthentication, describeRegistration } from '../describe-ceremony.js';
 import { sessionIdOf, setSessionCookie } from '../middleware/session-cookie.js';
 
@@ -33,7 +34,16 @@ export function fido2Routes(deps: Deps): Router {
     const signedIn = await currentSession(deps, sessionId);
     const result = await finishRegistration(deps, { sessionId, session: signedIn, ip: req.ip }, req.body);
     if (result.session) setSessionCookie(res, deps.config, result.session.id, result.session);
-    res.json({ ...OK, ...describeRegistration(result, deps.config.developerDetail) });
+    res.json({ ...OK, ...describeRegistration(result, deps.config.developerDetail, deps.trust) });
+  });
+
+  // A registration through a one-time link (create-admin, an administrator's recovery link):
+  // no session needed; finished by POST /attestation/result like any other.
+  r.post('/link/options', async (req, res) => {
+    const input = parseInput(linkOptionsRequest, req.body);
+    const sessionId = ensureSession(deps, req, res);
+    const options = await startLinkRegistration(deps, { sessionId }, input);
+    res.json({ ...OK, ...options });
   });
 
   r.post('/assertion/options', async (req, res) => {
@@ -46,7 +56,7 @@ export function fido2Routes(deps: Deps): Router {
   r.post('/assertion/result', async (req, res) => {
     const result = await finishAuthentication(deps, { sessionId: sessionIdOf(req, deps.config), ip: req.ip }, req.body);
     setSessionCookie(res, deps.config, result.session.id, result.session);
-    res.json({ ...OK, ...describeAuthentication(result, deps.config.developerDetail) });
+    res.json({ ...OK, ...describeAuthentication(result, deps.config.developerDetail, deps.trust) });
   });
 
   return r;
