@@ -5,6 +5,7 @@ import { loadFactorSet } from '../factors/load-factor-set.js';
 import { matchTotpStep, newTotpSecret, otpauthUri, qrCodeDataUrl } from '../factors/totp/totp-code.js';
 import { open, seal } from '../lib/data-cipher.js';
 import { requireStepUp } from '../policy/step-up.js';
+import { requireCountedSecondFactor } from '../policy/require-policy.js';
 import type { Session } from '../storage/ports.js';
 import type { AccountActor } from './account-actor.js';
 import { withAccountLock } from './account-lock.js';
@@ -28,6 +29,8 @@ async function stepUp(deps: Deps, actor: AccountActor, action: 'add_factor' | 'r
  * (issuer = RP_NAME, account = username), a QR code and the base32 text, once.
  */
 export async function enrolTotp(deps: Deps, actor: AccountActor): Promise<{ otpauthUri: string; qrCode: string; secret: string }> {
+  // A role that does not count TOTP (admins) cannot enrol it (403 policy_violation, secondFactors).
+  requireCountedSecondFactor(deps.policies.forRole(actor.user.role), 'totp');
   await stepUp(deps, actor, 'add_factor');
   const secret = newTotpSecret(deps.random);
   const now = deps.clock.now();

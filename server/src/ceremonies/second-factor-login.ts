@@ -1,6 +1,7 @@
 import { recordEvent } from '../audit/record-event.js';
 import type { Deps } from '../deps.js';
-import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors/keygate-error.js';
+import { NotFoundError, UnauthorizedError } from '../errors/keygate-error.js';
+import { requireCountedSecondFactor } from '../policy/require-policy.js';
 import { secondFactorRefusal } from '../policy/second-factor-policy.js';
 import { guardAttempt } from '../factors/lockout/attempt-guard.js';
 import { normalizeRecoveryCode, recoveryCodeHash } from '../factors/recovery-codes/recovery-codes.js';
@@ -99,10 +100,10 @@ export async function loginWithRecoveryCode(deps: Deps, ctx: { sessionId: string
  * lockout reservation and the code: nothing is tried, nothing counted; audited.
  */
 async function requireCountedFactor(deps: Deps, userId: string, factor: 'totp' | 'recovery_code', ip: string | undefined): Promise<void> {
-  const refusal = secondFactorRefusal(deps.policies.forRole((await userOf(deps, userId)).role), factor);
-  if (!refusal) return;
-  await recordEvent(deps, { type: `${factor}.failed`, outcome: 'failure', userId, ip, code: 'policy_violation', data: { rule: refusal.rule } });
-  throw new ForbiddenError('policy_violation', refusal.detail, { variant: 'secondFactor', fields: { rule: refusal.rule } });
+  const policy = deps.policies.forRole((await userOf(deps, userId)).role);
+  if (!secondFactorRefusal(policy, factor)) return;
+  await recordEvent(deps, { type: `${factor}.failed`, outcome: 'failure', userId, ip, code: 'policy_violation', data: { rule: 'secondFactors' } });
+  requireCountedSecondFactor(policy, factor);
 }
 
 async function userOf(deps: Deps, userId: string): Promise<User> {

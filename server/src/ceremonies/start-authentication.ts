@@ -5,6 +5,7 @@ import { decoyCredentials } from './decoy-credentials.js';
 import { allowedExtensions } from '../policy/client-extensions.js';
 import { usableCredential } from '../policy/credential-usability.js';
 import { ceremonyRequirements } from '../policy/ceremony-requirements.js';
+import { policyCeremonyFloor } from '../policy/credential-policy.js';
 import { normalizeUsername } from '../policy/username.js';
 import type { Ceremony, UserVerificationRequirement } from '../storage/ports.js';
 import type { Deps } from '../deps.js';
@@ -56,6 +57,9 @@ export async function startAuthentication(
     userId = attempt.userId;
     signInAttemptId = attempt.attemptId;
     uv = ceremonyRequirements('second_factor', input, mode).userVerification;
+    // A role that requires UV on every assertion (admins) asks for it after a password too,
+    // rather than refusing a touch-only assertion after the ceremony.
+    if (policyCeremonyFloor(deps.policies.forRole((await deps.store.users.findById(attempt.userId))?.role)).userVerification === 'required') uv = { ...uv, send: 'required', enforce: true };
   } else if (requested !== undefined) {
     // One read for the user and their keys, the same one for a username without an account (equal timing).
     const found = await deps.store.users.findWithCredentials(requested);

@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.js';
 import type { FactorSet } from '../policy/factor-rules.js';
 import { usableCredential } from '../policy/credential-usability.js';
+import { mayUseSecondFactor } from '../policy/second-factor-policy.js';
 import type { StoredCredential } from '../storage/ports.js';
 
 /**
@@ -10,29 +11,36 @@ import type { StoredCredential } from '../storage/ports.js';
  * `without` answers for the account as it would be after removing that key or TOTP.
  */
 export async function loadFactorSet(
-  deps: Pick<Deps, 'store'>,
+  deps: Pick<Deps, 'store'> & Partial<Pick<Deps, 'policies'>>,
   userId: string,
   without?: { credentialId?: string; totp?: boolean },
 ): Promise<{ factors: FactorSet; credentials: StoredCredential[] }> {
-  const [credentials, password, totp, codes] = await Promise.all([
+  const [credentials, password, totp, codes, user] = await Promise.all([
     deps.store.credentials.listByUser(userId),
     deps.store.passwords.get(userId),
     deps.store.totp.get(userId),
     deps.store.recoveryCodes.get(userId),
+    deps.policies ? deps.store.users.findById(userId) : undefined,
   ]);
+  // Only what the user's role counts is a way in (policy/second-factor-policy.ts): an
+  // admin's TOTP or recovery codes never complete a sign-in, so they are not factors here
+  // (an admin cannot remove their last key because TOTP "remains").
+  const policy = deps.policies?.forRole(user?.role);
   const keys = credentials.filter((c) => c.id !== without?.credentialId);
   const usable = keys.filter(usableCredential);
   const hasTotp = totp?.active !== undefined && !without?.totp;
-  const recoveryCodes = codes?.hashes.length ?? 0;
+  const totpCounts = hasTotp && (!policy || mayUseSecondFactor(policy, 'totp'));
+  const recoveryCodes = !policy || mayUseSecondFactor(policy, 'recovery_code') ? (codes?.hashes.length ?? 0) : 0;
   return {
     credentials,
     factors: {
       password: password !== undefined,
       usableKeys: usable.length,
       passwordlessKeys: usable.filter((c) => c.userVerified).length,
-      totp: hasTotp,
+      totp: totpCounts,
       recoveryCodes,
-      anySecondFactor: keys.length > 0 || hasTotp || recoveryCodes > 0,
+      // Unchanged by role: a password alone never enrols past this (sign-up's enrol stage).
+      anySecondFactor: keys.length > 0 || hasTotp || (codes?.hashes.length ?? 0) > 0,
     },
   };
 }
