@@ -33,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
   const vectors = await loadVectors(files[0]);
   const network = blockNetwork();
   const counts = { passed: 0, failed: 0, skipped: 0 };
+  /** keygate's trust verdicts on accepted registrations, per format: [trusted, all]. */
+  const trust = new Map<string, [number, number]>();
   try {
     for (const loaded of vectors) {
       let result: VectorResult;
@@ -44,12 +46,19 @@ async function main(argv: string[]): Promise<number> {
       }
       if (result.status === 'failed' && DISPUTED[result.id]) result = { ...result, status: 'skipped', reason: DISPUTED[result.id] };
       counts[result.status] += 1;
+      if (result.trust) {
+        const [t, n] = trust.get(result.trust.fmt) ?? [0, 0];
+        trust.set(result.trust.fmt, [t + (result.trust.trusted ? 1 : 0), n + 1]);
+        if (verbose) console.log(`     trust ${result.id}: ${result.trust.trusted ? `trusted (${result.trust.source})` : 'not trusted'}: ${result.trust.reason}`);
+      }
       const crl = network.take();
       if (verbose || result.status !== 'passed') console.log(describe(result, verbose ? crl : []));
     }
   } finally {
     network.restore();
   }
+  // Informational (the corpus labels validity, not trust): how many accepted registrations keygate's own trust verdict trusts.
+  console.log(`keygate trust verdicts on accepted registrations: ${[...trust].sort().map(([fmt, [t, n]]) => `${fmt} ${t}/${n}`).join(', ') || 'none'}`);
   console.log(`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
   return counts.failed > 0 ? 1 : 0;
 }

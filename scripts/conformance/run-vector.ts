@@ -12,7 +12,10 @@
 import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import { addTrustAnchors } from '../../server/src/attestation/trust-anchors.js';
 import { verifyAuthentication } from '../../server/src/ceremonies/verify-authentication-response.js';
-import { verifyRegistration } from '../../server/src/ceremonies/verify-registration-response.js';
+import { X509Certificate } from 'node:crypto';
+import { verifyRegistration, type VerifiedRegistration } from '../../server/src/ceremonies/verify-registration-response.js';
+import { createTrustService } from '../../server/src/attestation/attestation-trust.js';
+import { builtInAnchors, mergeAnchors } from '../../server/src/attestation/built-in-anchors.js';
 import { KeygateError } from '../../server/src/errors/keygate-error.js';
 import { algorithmsFor } from '../../server/src/policy/algorithms.js';
 import { withPinnedClock } from './pin-clock.js';
@@ -31,6 +34,8 @@ export interface VectorResult {
   outcome?: Outcome;
   /** Why it failed without a verdict (malformed vector) or why it was skipped. */
   reason?: string;
+  /** A valid registration: keygate's own trust verdict (attestation/attestation-trust.ts) with the built-in anchors and the vector's extra anchors, at its atTime. */
+  trust?: { fmt: string; trusted: boolean; source?: string; reason: string };
 }
 
 export async function runVector(loaded: LoadedVector): Promise<VectorResult> {
@@ -44,8 +49,13 @@ export async function runVector(loaded: LoadedVector): Promise<VectorResult> {
     return { id, expect: vector.expect, status: 'failed', reason: `malformed vector: ${(err as Error).message}` };
   }
   let outcome: Outcome;
+  let trust: VectorResult['trust'];
   try {
-    outcome = await withPinnedClock(vector.atTime, () => verify(vector));
+    outcome = await withPinnedClock(vector.atTime, async () => {
+      const verified = await verify(vector);
+      if (verified) trust = trustVerdict(vector, verified);
+      return { verdict: 'valid' } as const;
+    });
   } catch (err) {
     outcome = classify(err);
   } finally {
@@ -53,10 +63,25 @@ export async function runVector(loaded: LoadedVector): Promise<VectorResult> {
   }
   if (skip) return { id, expect: vector.expect, status: 'skipped', outcome, reason: skip };
   const passed = outcome.verdict === vector.expect; // a crash never equals valid|invalid
-  return { id, expect: vector.expect, status: passed ? 'passed' : 'failed', outcome };
+  return { id, expect: vector.expect, status: passed ? 'passed' : 'failed', outcome, ...(trust ? { trust } : {}) };
 }
 
-async function verify(v: Vector): Promise<Outcome> {
+/**
+ * keygate's trust verdict on a registration the verifier accepted, judged as the server would
+ * (an injected trust service: the library's apple/android-key roots plus the vector's extra
+ * anchors; no MDS3), at the vector's time. The contract says it never throws, so a throw here
+ * is a runner error and fails the vector.
+ */
+function trustVerdict(v: Vector, verified: VerifiedRegistration): NonNullable<VectorResult['trust']> {
+  const extra = new Map<string, X509Certificate[]>(
+    Object.entries(v.extraTrustAnchorsPEM ?? {}).map(([format, pems]) => [format, (pems ?? []).map((pem) => new X509Certificate(pem))]),
+  );
+  const service = createTrustService({ anchors: mergeAnchors(builtInAnchors(), extra) });
+  const verdict = service.evaluate({ fmt: verified.fmt, attStmt: verified.attStmt, aaguid: verified.aaguid, now: new Date(v.atTime ?? Date.now()) });
+  return { fmt: verified.fmt, trusted: verdict.trusted, ...(verdict.source ? { source: verdict.source } : {}), reason: verdict.reason };
+}
+
+async function verify(v: Vector): Promise<VerifiedRegistration | undefined> {
   const common = {
     challenge: v.expectedChallenge,
     origins: [v.origin],
@@ -64,7 +89,7 @@ async function verify(v: Vector): Promise<Outcome> {
     requireUserVerification: v.requireUserVerification ?? false,
   };
   if (v.kind === 'registration') {
-    await verifyRegistration(v.response, {
+    return verifyRegistration(v.response, {
       ...common,
       requireUserPresence: v.requireUserPresence,
       supportedAlgorithms: algorithmsFor({ allowRs1: true }),
@@ -77,7 +102,7 @@ async function verify(v: Vector): Promise<Outcome> {
       credential: { id: v.response.id, publicKey, counter: v.prevCounter ?? 0 },
     });
   }
-  return { verdict: 'valid' };
+  return undefined;
 }
 
 function classify(err: unknown): Outcome {

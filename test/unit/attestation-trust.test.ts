@@ -330,3 +330,34 @@ describe('loadTrustAnchors', () => {
     expect(() => loadTrustAnchors([entry], readFile)).toThrow(message);
   });
 });
+
+describe('what real authenticators send (found by the conformance corpus)', () => {
+  it('a certificate with an empty subject (TPM AIK certificates) is judged, not an evaluation error', async () => {
+    const { X509CertificateGenerator } = await import('@peculiar/x509');
+    await import('reflect-metadata');
+    const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+    const cert = await X509CertificateGenerator.createSelfSigned({ serialNumber: '01', name: '', notBefore: new Date(Date.now() - 86_400_000), notAfter: new Date(Date.now() + 86_400_000), keys, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } });
+    const verdict = createTrustService({ anchors: new Map() }).evaluate({ fmt: 'tpm', attStmt: new Map([['x5c', [new Uint8Array(cert.rawData)]]]), aaguid: ZERO_AAGUID, now: new Date() });
+    expect(verdict.trusted).toBe(false);
+    expect(verdict.reason).toBe('no configured anchor for tpm');
+  });
+
+  it('android-safetynet is never trusted, with that reason', () => {
+    const verdict = createTrustService({ anchors: new Map() }).evaluate({ fmt: 'android-safetynet', attStmt: new Map<string, unknown>([['ver', '1'], ['response', new Uint8Array(8)]]), aaguid: ZERO_AAGUID, now: new Date() });
+    expect(verdict).toMatchObject({ trusted: false, reason: expect.stringContaining('android-safetynet') });
+  });
+});
+
+describe('built-in anchors', () => {
+  it('are the library\'s apple and android-key roots, merged before TRUST_ANCHORS without duplicates', async () => {
+    const { builtInAnchors, mergeAnchors } = await import('../../server/src/attestation/built-in-anchors.js');
+    const builtIn = builtInAnchors();
+    expect([...builtIn.keys()]).toEqual(['apple', 'android-key']);
+    expect(builtIn.get('apple')!.map((c) => c.subject)).toEqual([expect.stringContaining('Apple WebAuthn Root CA')]);
+    expect(builtIn.get('android-key')!.length).toBeGreaterThanOrEqual(2);
+    const apple = builtIn.get('apple')![0]!;
+    const merged = mergeAnchors(builtIn, new Map([['apple', [apple]], ['packed', [apple]]]));
+    expect(merged.get('apple')).toHaveLength(1);
+    expect(merged.get('packed')).toEqual([apple]);
+  });
+});

@@ -66,6 +66,9 @@ export function createTrustService(opts: TrustServiceOptions): TrustService {
 
       // 1. checkFormat
       if (fmt === 'none') return untrusted('none attestation');
+      // SafetyNet's certificates are inside its JWS and vouch for an Android device passing a
+      // software check, not for an authenticator model: keygate never trusts it.
+      if (fmt === 'android-safetynet') return untrusted('android-safetynet attestation is not judged (it does not identify an authenticator model)');
 
       // 2. readX5c
       const x5c = input.attStmt instanceof Map ? input.attStmt.get('x5c') : undefined;

@@ -88,8 +88,9 @@ export function sameCertificate(a: X509Certificate, b: X509Certificate): boolean
 }
 
 /** node:crypto's multi-line DN ("C=US\nO=...") on one line, comma-separated. */
-export function oneLineName(name: string): string {
-  return name.split('\n').filter(Boolean).join(', ');
+export function oneLineName(name: string | undefined): string {
+  // node:crypto gives `undefined` for an empty DN (TPM AIK certificates have one; their identity is in the SAN).
+  return (name ?? '').split('\n').filter(Boolean).join(', ');
 }
 
 /** How a verdict names a certificate: `${subject} sha256:${fingerprint256}`. */
