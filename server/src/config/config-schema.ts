@@ -80,7 +80,7 @@ export const configKeys = {
   sessionTtlSeconds: { env: 'SESSION_TTL_SECONDS', doc: 'Lifetime of a signed-in session.', default: '43200', schema: seconds },
   stepUpMaxAgeSeconds: {
     env: 'STEP_UP_MAX_AGE_SECONDS',
-    doc: 'Adding or removing a security key needs a sign-in at most this old (403 step_up_required otherwise: sign in again).',
+    doc: 'Adding or removing a security key needs a sign-in at most this old, and so does every /admin/ call (403 step_up_required otherwise: sign in again).',
     default: '300',
     schema: seconds,
   },
