@@ -52,7 +52,7 @@ export function adminRoutes(deps: Deps): Router {
       throw new BadRequestError('invalid_request', `role ${role} is not defined by the policies (${Object.keys(deps.policies.roles).join(', ')})`, { variant: 'field', params: { field: 'role', problem: 'is not a role the policy defines' } });
     }
     const user = await setUserRole(deps, by, req.params.id as string, role);
-    res.json({ ...OK, user: adminUserView(user) });
+    res.json({ ...OK, user: adminUserView(user), credentials: (await inspectUser(deps, user.id)).credentials.map((c) => adminCredentialView(c, deps.trust)) });
   });
 
   // Support-assisted recovery: a one-time link that registers one key and ends the user's other sessions when used.
