@@ -82,3 +82,21 @@ export interface SignedInReply {
   user?: UserView;
   recovery?: RecoveryInfo;
 }
+
+// ---- Administration (/admin/) and one-time links ----------------------------------------
+
+/** `POST /link/options`: the secret from the link's `#link=` fragment, plus the usual hints. */
+export type LinkOptionsRequest = z.input<typeof Q.linkOptionsRequest>;
+export type AdminUser = R.AdminUserView;
+/** A credential as administrators see it: the account view plus keygate's verdicts (attestation, MDS3, policy) and why it is disabled. */
+export type AdminCredential = R.AdminCredentialView;
+export type AdminAuditEvent = R.AdminAuditEventView;
+export type AdminUsersQuery = z.input<typeof Q.adminUsersQuery>;
+export type AdminAuditQuery = z.input<typeof Q.adminAuditQuery>;
+export type AdminUsersReply = Of<typeof R.adminUsersReply>;
+export type AdminUserReply = Of<typeof R.adminUserReply>;
+export type AdminCredentialReply = Of<typeof R.adminCredentialReply>;
+export type AdminCredentialsReply = Of<typeof R.adminCredentialsReply>;
+export type AdminLinkReply = Of<typeof R.adminLinkReply>;
+export type AdminAuditReply = Of<typeof R.adminAuditReply>;
+export type AdminMdsReply = Of<typeof R.adminMdsReply>;

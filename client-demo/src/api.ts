@@ -19,6 +19,7 @@ import type {
   CodeSignInReply,
   CredentialsReply,
   Factors,
+  LinkOptionsRequest,
   LogoutOthersReply,
   Me,
   NextStepsReply,
@@ -40,7 +41,8 @@ export { ApiError, type RecoveryInfo, type StepUpChallenge, type StepUpMethod } 
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-async function call<T extends Reply>(method: Method, path: string, body?: unknown): Promise<T> {
+/** One keygate call, as every function below makes it (exported for admin-api.ts). */
+export async function call<T extends Reply>(method: Method, path: string, body?: unknown): Promise<T> {
   const res = await fetch(path, {
     method,
     credentials: 'same-origin',
@@ -57,14 +59,32 @@ async function call<T extends Reply>(method: Method, path: string, body?: unknow
     throw new ApiError(res.status, 'bad_reply', 'The server gave an unexpected answer. Please try again.', `${method} ${path}: HTTP ${res.status}, not a keygate JSON reply`);
   }
   if (json.status === 'failed' || !res.ok) {
-    throw new ApiError(res.status, json.code ?? 'failed', json.errorMessage || 'The server refused the request.', json.detail, extrasOf(json, res.headers));
+    const err = new ApiError(res.status, json.code ?? 'failed', json.errorMessage || 'The server refused the request.', json.detail, extrasOf(json, res.headers));
+    if (typeof json.rule === 'string') rules.set(err, json.rule);
+    throw err;
   }
   return json as T;
+}
+
+const rules = new WeakMap<ApiError, string>();
+
+/** The role-policy rule a 403 `policy_violation` names (its `rule` field), e.g. `trustRequired`. */
+export function policyRuleOf(err: unknown): string | undefined {
+  return err instanceof ApiError ? rules.get(err) : undefined;
+}
+
+/** A query string from the defined entries of `q` (empty when none). */
+export function query(q: Record<string, string | number | undefined>): string {
+  const p = new URLSearchParams(Object.entries(q).filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => [k, String(v)]));
+  const s = p.toString();
+  return s ? `?${s}` : '';
 }
 
 
 export const api = {
   registrationOptions: (req: RegistrationRequest) => call<RegistrationOptions>('POST', '/attestation/options', req),
+  /** Options for a registration through a one-time link (`#link=<secret>`); finished by `registrationResult`, which signs the link's user in. */
+  linkOptions: (req: LinkOptionsRequest) => call<RegistrationOptions>('POST', '/link/options', req),
   registrationResult: (response: RegistrationResponseJSON) => call<RegistrationReply>('POST', '/attestation/result', response),
   authenticationOptions: (req: AuthenticationRequest) => call<AuthenticationOptions>('POST', '/assertion/options', req),
   authenticationResult: (response: AuthenticationResponseJSON) => call<AuthenticationReply>('POST', '/assertion/result', response),

@@ -1,6 +1,7 @@
 /**
  * keygate demo entry: a hash-routed single page app (#/sign-in, #/register, #/account, and
- * for password sign-ins #/second-step and #/enrol) over keygate's real endpoints. Page
+ * for password sign-ins #/second-step and #/enrol; #/admin for administrators; a one-time
+ * registration link `#link=<secret>` shows its own page, link-page.ts) over keygate's real endpoints. Page
  * changes are serialised: the old page is disposed (e.g. passkey autofill cancelled) and any
  * pending ceremony aborted before the new one renders. After a navigation, focus moves to
  * the new page's heading so keyboard and screen-reader users land on it.
@@ -12,18 +13,24 @@ import { devPanel, initDevPanel } from './dev-panel.js';
 import { h, replaceChildren } from './dom.js';
 import { explain } from './errors.js';
 import { renderAccount } from './pages/account.js';
+import { renderAdmin } from './pages/admin-page.js';
+import { linkSecretOf, renderLink } from './pages/link-page.js';
 import { renderEnrol } from './pages/enrol.js';
 import { renderRegister } from './pages/register.js';
 import { renderSecondStep } from './pages/second-step.js';
 import { renderSignIn } from './pages/sign-in.js';
 import { announce, clearBusy } from './status.js';
 
-const ROUTES: Record<Route, (ctx: AppContext) => Page> = {
+/** The routes AppContext knows, plus `admin` (reached by its link in the navigation, never by `ctx.navigate`). */
+type DemoRoute = Route | 'admin';
+
+const ROUTES: Record<DemoRoute, (ctx: AppContext) => Page> = {
   'sign-in': renderSignIn,
   register: renderRegister,
   account: renderAccount,
   'second-step': renderSecondStep,
   enrol: renderEnrol,
+  admin: renderAdmin,
 };
 let me: Me | null = null;
 let pending: PendingSignIn | null = null;
@@ -33,7 +40,7 @@ let passwordLogin = false;
 let tokenAudiences: string[] = [];
 let recoveryNotice: RecoveryInfo | null = null;
 let current: Page | undefined;
-let currentRoute: Route | undefined;
+let currentRoute: DemoRoute | undefined;
 let queue: Promise<void> = Promise.resolve();
 
 const ctx: AppContext = {
@@ -84,17 +91,20 @@ const ctx: AppContext = {
   },
 };
 
-function routeFromHash(): Route | undefined {
+function routeFromHash(): DemoRoute | undefined {
   const name = /^#\/([a-z-]+)/.exec(location.hash)?.[1];
-  return name && name in ROUTES ? (name as Route) : undefined;
+  return name && name in ROUTES ? (name as DemoRoute) : undefined;
 }
 
+const isAdmin = () => me?.user.role === 'admin';
+
 /** Where a visitor in the current state may be: pages that need a (half) sign-in redirect. */
-function allowed(route: Route | undefined): Route {
+function allowed(route: DemoRoute | undefined): DemoRoute {
   const enrolling = pending?.next.includes('enrol') ?? false;
   const home: Route = me ? 'account' : pending ? (enrolling ? 'enrol' : 'second-step') : 'sign-in';
   if (route === undefined) return home;
   if (route === 'account' && !me) return home;
+  if (route === 'admin' && !isAdmin()) return home;
   if (route === 'second-step' && (!pending || enrolling)) return home;
   if (route === 'enrol' && (!pending || !enrolling)) return home;
   return route;
@@ -105,12 +115,14 @@ function schedule(first: boolean): void {
 }
 
 async function show(first: boolean): Promise<void> {
-  const route = allowed(routeFromHash());
-  if (`#/${route}` !== location.hash) history.replaceState(null, '', `#/${route}`);
+  // A one-time link keeps its fragment until it is used (a reload still works); link-page.ts removes it.
+  const secret = linkSecretOf(location.hash);
+  const route = secret === undefined ? allowed(routeFromHash()) : undefined;
+  if (route !== undefined && `#/${route}` !== location.hash) history.replaceState(null, '', `#/${route}`);
   await current?.dispose?.();
   WebAuthnAbortService.cancelCeremony(); // leaving a page abandons its ceremony, if one is still pending
   clearBusy(); // ...and its "waiting for your key" message
-  const page = ROUTES[route](ctx);
+  const page = route === undefined ? renderLink(ctx, secret!) : ROUTES[route](ctx);
   current = page;
   currentRoute = route;
   replaceChildren(document.getElementById('page')!, page.element);
@@ -121,7 +133,7 @@ async function show(first: boolean): Promise<void> {
 }
 
 function renderNav(): void {
-  const link = (route: Route, text: string) => h('a', { href: `#/${route}`, 'aria-current': currentRoute === route ? 'page' : undefined }, text);
+  const link = (route: DemoRoute, text: string) => h('a', { href: `#/${route}`, 'aria-current': currentRoute === route ? 'page' : undefined }, text);
   const signOut = async () => {
     try {
       await api.logout();
@@ -140,6 +152,7 @@ function renderNav(): void {
       ? [
           h('span', { class: 'who', 'data-testid': 'signed-in-as' }, `Signed in as ${me.user.username}`),
           link('account', 'Account security'),
+          isAdmin() && link('admin', 'Administration'),
           h('button', { type: 'button', onclick: signOut, 'data-testid': 'sign-out' }, 'Sign out'),
         ]
       : [link('sign-in', 'Sign in'), link('register', 'Create account')],

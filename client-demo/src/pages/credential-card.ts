@@ -1,5 +1,6 @@
 /**
- * One credential on the account page: what keygate knows about it in plain words, a
+ * One credential on the account page: what keygate knows about it in plain words (the
+ * model marked "(claimed)" unless keygate trusted its attestation, else "✓ verified"), a
  * "possibly cloned" warning when its signature counter once went backwards, and the two
  * actions. Rename and remove happen inline (no window.confirm): Rename opens a small form,
  * Remove asks for confirmation in place. keygate decides whether a removal is allowed
@@ -40,7 +41,7 @@ export function credentialCard(c: CredentialView, opts: CardOptions): HTMLElemen
       h('p', { class: 'warning' }, 'This key once reported a signature counter lower than before, so it may have been copied. That sign-in was refused and the key is now blocked: it can no longer sign in. Remove it, and if you still have the key, register it again as a new key.'),
     h('dl', { class: 'facts' },
       fact('Kind', kindLabel(c.kind), 'credential-kind'),
-      fact('Model', c.model ?? 'Unknown model', 'credential-model'),
+      fact('Model', modelFact(c)),
       fact('Connects by', transportsLabel(c.transports), 'credential-transports'),
       fact('Added', when(c.createdAt)),
       fact('Last used', when(c.lastUsedAt), 'credential-last-used'),
@@ -126,4 +127,18 @@ export function credentialCard(c: CredentialView, opts: CardOptions): HTMLElemen
   });
 
   return card;
+}
+
+/**
+ * The model name as a `<dd>`'s content: the name (`credential-model`), then "(claimed)" when
+ * keygate did not trust the attestation (the name is only what the authenticator says it is),
+ * or a "verified" mark when it did. Shared with the admin page.
+ */
+export function modelFact(c: Pick<CredentialView, 'model' | 'modelClaimed' | 'attestationTrusted'>): HTMLElement[] {
+  return [
+    h('span', { 'data-testid': 'credential-model' }, c.model ?? 'Unknown model'),
+    c.modelClaimed
+      ? h('span', { class: 'model-claimed', 'data-testid': 'credential-model-claimed', title: 'Not verified: its attestation was not trusted, so this is only what the authenticator claims' }, ' (claimed)')
+      : h('span', { class: 'model-verified', 'data-testid': 'credential-model-verified', title: 'keygate verified its attestation certificate chain to a trusted root for this model' }, ' ✓ verified'),
+  ];
 }
