@@ -21,9 +21,14 @@ import {
 import { devPanel } from './dev-panel.js';
 
 export async function register(req: RegistrationRequest, title: string): Promise<RegistrationReply> {
+  return registerWith(() => api.registrationOptions(req), title);
+}
+
+/** A registration whose options come from `getOptions` (by username, or through a one-time link), recorded in the developer panel. */
+export async function registerWith(getOptions: () => ReturnType<typeof api.registrationOptions>, title: string): Promise<RegistrationReply> {
   devPanel.begin(title);
   try {
-    const options = await api.registrationOptions(req);
+    const options = await getOptions();
     devPanel.options(options);
     const response = await startRegistration({ optionsJSON: options });
     devPanel.response(response);

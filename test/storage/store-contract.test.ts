@@ -10,38 +10,7 @@ import { ConflictError, KeygateError } from '../../server/src/errors/keygate-err
 import type { AuditEvent, Ceremony, Session, Store, StoredCredential, User } from '../../server/src/storage/ports.js';
 import { testStores, type StoreFactory } from '../helpers/test-stores.js';
 
-const id = (n = 16): string => randomBytes(n).toString('base64url');
-const T0 = Date.parse('2030-01-01T00:00:00.000Z');
-const at = (ms: number): Date => new Date(T0 + ms);
-
-function newUser(o: Partial<User> = {}): User {
-  const suffix = randomBytes(4).toString('hex');
-  return { id: id(32), username: `user-${suffix}`, displayName: `User ${suffix}`, createdAt: at(0), ...o };
-}
-
-function newCredential(userId: string, o: Partial<StoredCredential> = {}): StoredCredential {
-  return {
-    id: id(),
-    userId,
-    publicKey: new Uint8Array(randomBytes(77)),
-    alg: -7,
-    counter: 5,
-    transports: ['usb', 'nfc'],
-    aaguid: 'cb69481e-8ff7-4039-93ec-0a2729a154a8',
-    fmt: 'packed',
-    attestationObject: new Uint8Array(randomBytes(300)),
-    backupEligible: false,
-    backedUp: false,
-    userVerified: true,
-    discoverable: true,
-    name: 'Security key added 2030-01-01',
-    createdAt: at(0),
-    lastUsedAt: at(500),
-    possiblyCloned: false,
-    disabled: false,
-    ...o,
-  };
-}
+import { T0, at, id, newCredential, newUser } from '../helpers/store-fixtures.js';
 
 /** What recordUse compares: the registration (owner, createdAt) and the counter verified against. */
 function expecting(c: StoredCredential, counter: number): { counter: number; userId: string; createdAt: Date } {

@@ -4,41 +4,11 @@
  * clearPossiblyCloned, deleteAny, scan), checked as behaviour on every adapter: memory always,
  * MongoDB when the global setup started the shared test server. Races fire 20 calls at once.
  */
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import type { MetadataCache, OneTimeLink, Store, StoredCredential, User } from '../../server/src/storage/ports.js';
+import type { MetadataCache, OneTimeLink, Store, StoredCredential } from '../../server/src/storage/ports.js';
 import { testStores, type StoreFactory } from '../helpers/test-stores.js';
 
-const id = (n = 16): string => randomBytes(n).toString('base64url');
-const T0 = Date.parse('2030-01-01T00:00:00.000Z');
-const at = (ms: number): Date => new Date(T0 + ms);
-
-function newUser(o: Partial<User> = {}): User {
-  const suffix = randomBytes(4).toString('hex');
-  return { id: id(32), username: `user-${suffix}`, displayName: `User ${suffix}`, createdAt: at(0), ...o };
-}
-
-function newCredential(userId: string, o: Partial<StoredCredential> = {}): StoredCredential {
-  return {
-    id: id(),
-    userId,
-    publicKey: new Uint8Array(randomBytes(77)),
-    alg: -7,
-    counter: 5,
-    transports: ['usb'],
-    aaguid: 'cb69481e-8ff7-4039-93ec-0a2729a154a8',
-    fmt: 'packed',
-    attestationObject: new Uint8Array(randomBytes(100)),
-    backupEligible: false,
-    backedUp: false,
-    userVerified: true,
-    name: 'Security key',
-    createdAt: at(0),
-    possiblyCloned: false,
-    disabled: false,
-    ...o,
-  };
-}
+import { at, id, newCredential, newUser } from '../helpers/store-fixtures.js';
 
 function blob(no: number): MetadataCache {
   return {

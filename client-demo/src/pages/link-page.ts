@@ -13,10 +13,9 @@
  * own, the link replaces every other factor), and an administrator's key is asked for a
  * `direct` attestation by keygate itself (the admin policy's floor).
  */
-import { startRegistration } from '@simplewebauthn/browser';
 import { api, policyRuleOf, type RegistrationReply } from '../api.js';
 import type { AppContext, Page } from '../app-context.js';
-import { devPanel } from '../dev-panel.js';
+import { registerWith } from '../ceremonies.js';
 import { h, whileBusy } from '../dom.js';
 import { explain } from '../errors.js';
 import { announce } from '../status.js';
@@ -76,18 +75,6 @@ export function renderLink(ctx: AppContext, secret: string): Page {
 }
 
 /** The link's registration ceremony, recorded in the developer panel like the others (ceremonies.ts). */
-async function registerWithLink(req: Parameters<typeof api.linkOptions>[0]): Promise<RegistrationReply> {
-  devPanel.begin('Registration through a one-time link');
-  try {
-    const options = await api.linkOptions(req);
-    devPanel.options(options);
-    const response = await startRegistration({ optionsJSON: options });
-    devPanel.response(response);
-    const reply = await api.registrationResult(response);
-    devPanel.result(reply);
-    return reply;
-  } catch (err) {
-    devPanel.failure(err);
-    throw err;
-  }
+function registerWithLink(req: Parameters<typeof api.linkOptions>[0]): Promise<RegistrationReply> {
+  return registerWith(() => api.linkOptions(req), 'Registration through a one-time link');
 }

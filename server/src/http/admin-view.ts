@@ -1,5 +1,6 @@
 import type { InspectedCredential } from '../admin/inspect-users.js';
 import type { AuditEvent, User } from '../storage/ports.js';
+import { activityView } from './activity-view.js';
 import { credentialView, type ModelNames } from './credential-view.js';
 import type { AdminAuditEventView, AdminCredentialView, AdminUserView } from './response-schemas.js';
 
@@ -26,18 +27,11 @@ export function adminCredentialView(i: InspectedCredential, names: ModelNames): 
   };
 }
 
-/** An audit event as administrators see it: everything recorded (detail is already scrubbed at write time). */
+/** An audit event as administrators see it: what its user sees (activity-view.ts), plus whose it is, the request id and its data (detail is already scrubbed at write time). */
 export function adminAuditEventView(e: AuditEvent): AdminAuditEventView {
   return {
-    id: e.id,
-    type: e.type,
-    at: e.at.toISOString(),
-    outcome: e.outcome,
-    ...(e.code !== undefined ? { code: e.code } : {}),
+    ...activityView(e),
     ...(e.userId !== undefined ? { userId: e.userId } : {}),
-    ...(e.credentialId !== undefined ? { credentialId: e.credentialId } : {}),
-    ...(e.ip !== undefined ? { ip: e.ip } : {}),
-    ...(e.userAgent !== undefined ? { userAgent: e.userAgent } : {}),
     ...(e.requestId !== undefined ? { requestId: e.requestId } : {}),
     ...(e.data !== undefined ? { data: e.data } : {}),
   };
