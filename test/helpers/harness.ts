@@ -5,6 +5,7 @@
  * checked against the OpenAPI document (openapi-recorder.ts; the test fails after it ends
  * if one is undocumented).
  */
+import type { MessageDelivery } from '../../server/src/delivery/message-delivery.js';
 import request from 'supertest';
 import type { Express } from 'express';
 import { buildApp } from '../../server/src/app.js';
@@ -30,7 +31,7 @@ export interface Harness {
   authenticator(opts?: { aaguid?: string; origin?: string; rpId?: string }): SoftAuthenticator;
 }
 
-export function createHarness(store: Store, opts: { env?: Record<string, string>; ca?: TestCa } = {}): Harness {
+export function createHarness(store: Store, opts: { env?: Record<string, string>; ca?: TestCa; delivery?: MessageDelivery } = {}): Harness {
   const config = loadConfig({
     NODE_ENV: 'test',
     RP_ID: 'localhost',
@@ -41,7 +42,7 @@ export function createHarness(store: Store, opts: { env?: Record<string, string>
     ...opts.env,
   });
   const clock = new FixedClock(Date.now());
-  const app = withOpenApiCheck(buildApp({ config, store, clock, random: secureRandom, logger: silentLogger }, { demoDir: null }), config);
+  const app = withOpenApiCheck(buildApp({ config, store, clock, random: secureRandom, logger: silentLogger, ...(opts.delivery ? { delivery: opts.delivery } : {}) }, { demoDir: null }), config);
   return {
     app,
     store,

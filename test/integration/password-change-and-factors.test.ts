@@ -109,13 +109,13 @@ describe.each(testStores().map((f) => [f.name, f] as const))('password change an
 
     const passkey = h.agent();
     await register(passkey, h.authenticator(), { username: 'carol' });
-    expect((await passkey.get('/account/factors')).body).toEqual({ status: 'ok', errorMessage: '', password: false, webauthn: 1, totp: false, recoveryCodes: { remaining: 0 } });
+    expect((await passkey.get('/account/factors')).body).toEqual({ status: 'ok', errorMessage: '', password: false, webauthn: 1, totp: false, recoveryCodes: { remaining: 0 }, sms: null, email: null, oobChannels: [] });
 
     const { agent: owner } = await signUpWithKey(h, 'alice');
     await register(owner, h.authenticator(), { username: 'alice' });
     await addTotp(h, owner);
     const codes = await generateRecoveryCodes(owner);
-    expect((await owner.get('/account/factors')).body).toEqual({ status: 'ok', errorMessage: '', password: true, webauthn: 2, totp: true, recoveryCodes: { remaining: 10 } });
+    expect((await owner.get('/account/factors')).body).toEqual({ status: 'ok', errorMessage: '', password: true, webauthn: 2, totp: true, recoveryCodes: { remaining: 10 }, sms: null, email: null, oobChannels: [] });
     const { agent: recovered } = await passwordThenRecoveryCode(h, 'alice', codes[0]!);
     expect((await recovered.get('/account/factors')).body.recoveryCodes).toEqual({ remaining: 9 });
   });

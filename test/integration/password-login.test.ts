@@ -162,7 +162,7 @@ describe.each(testStores().map((f) => [f.name, f] as const))('password sign-in o
     expect(res.body).toEqual({ status: 'ok', errorMessage: '', next: ['enrol'] });
     await expectNotSignedIn(agent);
     expect((await sessionOf(agent)).pendingSignIn).toMatchObject({ username: 'alice', stage: 'enrol', next: ['enrol'] });
-    expect((await agent.get('/account/factors')).body).toEqual({ status: 'ok', errorMessage: '', password: true, webauthn: 0, totp: false, recoveryCodes: { remaining: 0 } });
+    expect((await agent.get('/account/factors')).body).toEqual({ status: 'ok', errorMessage: '', password: true, webauthn: 0, totp: false, recoveryCodes: { remaining: 0 }, sms: null, email: null, oobChannels: [] });
     // It cannot complete a sign-in by any second factor either (there is none to check).
     expect((await totpRequest(agent, '123456')).body.code).toBe('no_pending_sign_in');
     expect((await agent.post('/login/recovery-code').send({ code: 'AAAA-AAAA-AAAA' })).body.code).toBe('no_pending_sign_in');

@@ -7,7 +7,7 @@ import { describe, expect, it } from '@jest/globals';
 import { canCompleteSignIn, nextSteps, removalLeavesAWayIn, type FactorSet, type NextStep } from '../../server/src/policy/factor-rules.js';
 
 function f(o: Partial<FactorSet> = {}): FactorSet {
-  return { password: false, usableKeys: 0, passwordlessKeys: 0, totp: false, recoveryCodes: 0, anySecondFactor: false, ...o };
+  return { password: false, usableKeys: 0, passwordlessKeys: 0, totp: false, recoveryCodes: 0, sms: false, email: false, anySecondFactor: false, ...o };
 }
 
 describe('nextSteps (after a correct password)', () => {
@@ -20,6 +20,8 @@ describe('nextSteps (after a correct password)', () => {
     ['key + TOTP + codes, strongest first', f({ password: true, usableKeys: 1, totp: true, recoveryCodes: 10, anySecondFactor: true }), ['webauthn', 'totp', 'recovery_code']],
     ['key + codes', f({ password: true, usableKeys: 1, recoveryCodes: 10, anySecondFactor: true }), ['webauthn', 'recovery_code']],
     ['TOTP + codes', f({ password: true, totp: true, recoveryCodes: 1, anySecondFactor: true }), ['totp', 'recovery_code']],
+    ['SMS', f({ password: true, sms: true, anySecondFactor: true }), ['sms']],
+    ['key + TOTP + SMS + email + codes: codes below TOTP, SMS before email', f({ password: true, usableKeys: 1, totp: true, sms: true, email: true, recoveryCodes: 1, anySecondFactor: true }), ['webauthn', 'totp', 'sms', 'email', 'recovery_code']],
     // The password alone must never let its holder enrol their own factor on an account that had one.
     ['only a flagged/disabled key: nothing, and NOT enrol', f({ password: true, anySecondFactor: true }), []],
     ['a flagged key and all codes used: nothing, and NOT enrol', f({ password: true, recoveryCodes: 0, anySecondFactor: true }), []],
@@ -80,5 +82,15 @@ describe('removalLeavesAWayIn (the last_factor rule)', () => {
     ['a no-op removal on a working account', pwdKey, pwdKey, true],
   ])('%s → %p', (_what, before, after, expected) => {
     expect(removalLeavesAWayIn(before, after)).toBe(expected);
+  });
+});
+
+describe('SMS and email codes count as a way in', () => {
+  it('password + a verified SMS or email destination can complete a sign-in; removing the last one is refused', () => {
+    expect(canCompleteSignIn(f({ password: true, sms: true, anySecondFactor: true }))).toBe(true);
+    expect(canCompleteSignIn(f({ password: true, email: true, anySecondFactor: true }))).toBe(true);
+    expect(canCompleteSignIn(f({ sms: true, anySecondFactor: true }))).toBe(false);
+    expect(removalLeavesAWayIn(f({ password: true, sms: true, anySecondFactor: true }), f({ password: true, anySecondFactor: false }))).toBe(false);
+    expect(removalLeavesAWayIn(f({ password: true, sms: true, email: true, anySecondFactor: true }), f({ password: true, email: true, anySecondFactor: true }))).toBe(true);
   });
 });

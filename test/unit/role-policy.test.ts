@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadRolePolicies, policyFingerprint, rolePolicyFingerprint } from '../../server/src/policy/role-policy.js';
 import { ACR } from '../../server/src/policy/sign-in-proof.js';
-import { allowedNextSteps, mayUseSecondFactor, secondFactorRefusal } from '../../server/src/policy/second-factor-policy.js';
+import { countsSecondFactor, allowedNextSteps, mayUseSecondFactor, secondFactorRefusal } from '../../server/src/policy/second-factor-policy.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'keygate-policy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,7 +48,7 @@ describe('built-in defaults (POLICY_FILE unset)', () => {
       syncedAllowed: true,
       attachments: 'any',
       transports: 'any',
-      secondFactors: ['recovery_code', 'totp'],
+      secondFactors: ['email', 'recovery_code', 'sms', 'totp'],
       refuseMdsStatus: true,
       devAuthenticators: false,
       requiredAcr: ACR.singleFactor,
@@ -147,7 +147,7 @@ describe('a policy file', () => {
     ['UV discouraged', { roles: { user: { userVerification: 'discouraged' } } }, 'roles.user.userVerification: must be one of required, preferred'],
     ['an unknown attachment', { roles: { admin: { attachments: ['roaming'] } } }, 'roles.admin.attachments[0]: must be one of platform, cross-platform'],
     ['an unknown transport', { roles: { admin: { transports: ['usb', 'wifi'] } } }, 'roles.admin.transports[1]: must be one of usb'],
-    ['an unknown second factor', { roles: { user: { secondFactors: ['sms'] } } }, 'roles.user.secondFactors[0]: must be one of totp, recovery_code'],
+    ['an unknown second factor', { roles: { user: { secondFactors: ['push'] } } }, 'roles.user.secondFactors[0]: must be one of totp, recovery_code, sms, email'],
     ['an unknown acr', { roles: { admin: { requiredAcr: 'phrh' } } }, 'roles.admin.requiredAcr: must be one of urn:keygate:acr:sf'],
     ['a bad role name', { roles: { Admin: {} } }, 'roles.Admin: role names are'],
     ['a role that is not an object', { roles: { admin: true } }, 'roles.admin: must be an object of rules'],
@@ -218,6 +218,18 @@ describe('secondFactors (policy/second-factor-policy.ts)', () => {
     expect(allowedNextSteps(p.forRole('admin'), ['enrol'])).toEqual(['enrol']);
     const ops = loadRolePolicies(file({ roles: { admin: { secondFactors: ['recovery_code'] } } }), prod).forRole('admin');
     expect(allowedNextSteps(ops, ['totp', 'recovery_code'])).toEqual(['recovery_code']);
+  });
+
+  it('SMS and email codes count for the built-in user only where OOB_CHANNELS enables them; never for admin', () => {
+    expect(countsSecondFactor(p.forRole('user'), 'sms', [])).toBe(false);
+    expect(countsSecondFactor(p.forRole('user'), 'sms', ['sms'])).toBe(true);
+    expect(countsSecondFactor(p.forRole('user'), 'email', ['sms'])).toBe(false);
+    expect(countsSecondFactor(p.forRole('user'), 'totp', [])).toBe(true);
+    expect(countsSecondFactor(p.forRole('admin'), 'sms', ['sms', 'email'])).toBe(false);
+    expect(countsSecondFactor(p.forRole('admin'), 'email', ['sms', 'email'])).toBe(false);
+    expect(allowedNextSteps(p.forRole('admin'), ['sms', 'email'])).toEqual([]);
+    const ops = loadRolePolicies(file({ roles: { ops: { secondFactors: ['totp'] } } }), prod).forRole('ops');
+    expect(countsSecondFactor(ops, 'sms', ['sms'])).toBe(false);
   });
 
   it('says what counts in the refusal detail', () => {

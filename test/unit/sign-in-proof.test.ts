@@ -25,6 +25,10 @@ describe('deriveSignInProof', () => {
     ['password + TOTP', [pwd, totp], ['pwd', 'otp', 'mfa'], ACR.mfa],
     // Password + recovery code: two factors at the lower recovery level.
     ['password + recovery code', [pwd, code], ['pwd', 'kba', 'mfa'], ACR.recovery],
+    // Password + a code by SMS or email: two factors at the oob level, between recovery and TOTP's mfa.
+    ['password + SMS code', [pwd, { kind: 'sms' }], ['pwd', 'sms', 'mfa'], ACR.oob],
+    ['password + email code', [pwd, { kind: 'email' }], ['pwd', 'otp', 'mfa'], ACR.oob],
+    ['SMS code only', [{ kind: 'sms' }], ['sms'], ACR.singleFactor],
     // One factor: never mfa.
     ['password only (half sign-in)', [pwd], ['pwd'], ACR.singleFactor],
     ['key without UV only, not hardware-bound', [key(false, false)], ['swk'], ACR.singleFactor],
@@ -36,6 +40,11 @@ describe('deriveSignInProof', () => {
     const proof = deriveSignInProof(factors);
     expect([...proof.amr].sort()).toEqual([...amr].sort());
     expect(proof.acr).toBe(acr);
+  });
+
+  it('ranks oob above recovery and below mfa', () => {
+    expect(acrRank(ACR.recovery)).toBeLessThan(acrRank(ACR.oob));
+    expect(acrRank(ACR.oob)).toBeLessThan(acrRank(ACR.mfa));
   });
 
   it('is order-independent: the same factors in the other order prove the same', () => {
@@ -83,9 +92,9 @@ describe('deriveSignInProof', () => {
 });
 
 describe('acrRank', () => {
-  it('orders the levels lowest first: sf < recovery < mfa < phr < phrh', () => {
-    const order = [ACR.singleFactor, ACR.recovery, ACR.mfa, ACR.phishingResistant, ACR.phishingResistantHardware];
-    expect(order.map(acrRank)).toEqual([0, 1, 2, 3, 4]);
+  it('orders the levels lowest first: sf < recovery < oob < mfa < phr < phrh', () => {
+    const order = [ACR.singleFactor, ACR.recovery, ACR.oob, ACR.mfa, ACR.phishingResistant, ACR.phishingResistantHardware];
+    expect(order.map(acrRank)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   it.each(['', 'urn:keygate:acr:unknown', 'phr', 'URN:KEYGATE:ACR:PHR', 'urn:keygate:acr:phr '])('is -1 for an acr keygate did not issue (%p)', (acr) => {

@@ -34,7 +34,7 @@ function session(amr: string[], authenticatedAt: Date = ago(1000), o: Partial<Se
 }
 
 function factors(o: Partial<FactorSet> = {}): FactorSet {
-  return { password: true, usableKeys: 0, passwordlessKeys: 0, totp: false, recoveryCodes: 0, anySecondFactor: false, ...o };
+  return { password: true, usableKeys: 0, passwordlessKeys: 0, totp: false, recoveryCodes: 0, sms: false, email: false, anySecondFactor: false, ...o };
 }
 
 /** Accounts by what they hold. */
@@ -138,19 +138,24 @@ describe('stepUpMethods', () => {
       webauthn: AMR.uvKey,
       'password+webauthn': AMR.pwdKey,
       'password+totp': AMR.pwdTotp,
+      'password+sms': amrOf({ kind: 'password' }, { kind: 'sms' }),
+      'password+email': amrOf({ kind: 'password' }, { kind: 'email' }),
       'password+recovery_code': AMR.pwdRecovery,
     };
+    /** The acr the same sign-in records (an email code's amr is TOTP's; its acr tells them apart). */
+    const acrFor = (m: StepUpMethod) => (m === 'password+sms' ? deriveSignInProof([{ kind: 'password' }, { kind: 'sms' }]).acr : m === 'password+email' ? deriveSignInProof([{ kind: 'password' }, { kind: 'email' }]).acr : deriveSignInProof([]).acr);
     for (const password of [true, false])
       for (const usableKeys of [0, 1, 2])
         for (const passwordlessKeys of [0, 1].filter((n) => n <= usableKeys))
           for (const totp of [true, false])
-            for (const recoveryCodes of [0, 3]) {
-              const f = factors({ password, usableKeys, passwordlessKeys, totp, recoveryCodes, anySecondFactor: usableKeys > 0 || totp || recoveryCodes > 0 });
-              for (const action of ACTIONS)
-                for (const m of stepUpMethods(f, action)) {
-                  expect({ f, action, m, ok: stepUpSatisfied(session(amrFor[m]), f, action, NOW, MAX_AGE) }).toEqual({ f, action, m, ok: true });
-                }
-            }
+            for (const recoveryCodes of [0, 3])
+              for (const [sms, email] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+                const f = factors({ password, usableKeys, passwordlessKeys, totp, recoveryCodes, sms, email, anySecondFactor: usableKeys > 0 || totp || recoveryCodes > 0 || sms || email });
+                for (const action of ACTIONS)
+                  for (const m of stepUpMethods(f, action)) {
+                    expect({ f, action, m, ok: stepUpSatisfied(session(amrFor[m], ago(1000), { acr: acrFor(m) }), f, action, NOW, MAX_AGE) }).toEqual({ f, action, m, ok: true });
+                  }
+              }
   });
 });
 
@@ -186,5 +191,24 @@ describe('requireStepUp', () => {
   it('fields.stepUp.accepts for a TOTP account adding a factor includes the recovery code', () => {
     const err = thrown(() => requireStepUp(session(AMR.pwdOnly), F.passwordAndTotp, 'add_factor', NOW, MAX_AGE));
     expect(err.fields).toEqual({ stepUp: { accepts: ['password+totp', 'password+recovery_code'], maxAgeSeconds: MAX_AGE } });
+  });
+});
+
+describe('SMS and email codes (acr oob)', () => {
+  const pwdSms = session(amrOf({ kind: 'password' }, { kind: 'sms' }), ago(1000), { acr: deriveSignInProof([{ kind: 'password' }, { kind: 'sms' }]).acr });
+  const pwdEmail = session(amrOf({ kind: 'password' }, { kind: 'email' }), ago(1000), { acr: deriveSignInProof([{ kind: 'password' }, { kind: 'email' }]).acr });
+  it('step up only where the account has neither a usable key nor TOTP', () => {
+    const onlySms = factors({ sms: true, anySecondFactor: true });
+    for (const s of [pwdSms, pwdEmail]) {
+      expect(stepUpSatisfied(s, onlySms, 'remove_factor', NOW, MAX_AGE)).toBe(true);
+      expect(stepUpSatisfied(s, factors({ sms: true, totp: true, anySecondFactor: true }), 'add_factor', NOW, MAX_AGE)).toBe(false);
+      expect(stepUpSatisfied(s, factors({ sms: true, usableKeys: 1, anySecondFactor: true }), 'add_factor', NOW, MAX_AGE)).toBe(false);
+    }
+    expect(stepUpMethods(factors({ sms: true, email: true, anySecondFactor: true }), 'add_factor')).toEqual(['password+sms', 'password+email']);
+    expect(stepUpMethods(factors({ sms: true, totp: true, anySecondFactor: true }), 'add_factor')).toEqual(['password+totp']);
+  });
+  it('an email code is not TOTP: same amr, but its acr keeps it from stepping up where TOTP exists', () => {
+    expect(pwdEmail.amr.sort()).toEqual(AMR.pwdTotp.slice().sort());
+    expect(stepUpSatisfied(pwdEmail, factors({ totp: true, email: true, anySecondFactor: true }), 'add_factor', NOW, MAX_AGE)).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { deliveryConfigProblem } from './delivery-config-problem.js';
+import { oobConfigProblem } from './oob-keys.js';
 import { relatedOriginsProblem } from './related-origins-problem.js';
 import { configKeys, type Config, type ConfigKey, type DataKey } from './config-schema.js';
 
@@ -86,6 +87,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const deliveryProblem = deliveryConfigProblem(config);
   if (deliveryProblem) throw new TypeError(deliveryProblem);
+  const oobProblem = oobConfigProblem(config);
+  if (oobProblem) throw new TypeError(oobProblem);
   // Every origin keygate answers ceremonies for; a related origin is served by keygate too (README, "Related origins").
   const acceptedOrigins = [...new Set([...config.rpOrigins, ...config.relatedOrigins])];
   const httpsOnly = acceptedOrigins.every((o) => o.startsWith('https:'));

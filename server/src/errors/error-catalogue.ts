@@ -40,7 +40,15 @@ export const ERROR_CATALOGUE = {
       unstorable: 'Your password contains characters that cannot be stored. Please choose another.',
     },
   },
-  invalid_confirmation_code: { status: 400, message: 'That code is not right. Check the time on your phone and try the current code.' },
+  invalid_confirmation_code: { status: 400, message: 'That code is not right. Check the time on your phone and try the current code.', variants: { oob: 'That code is not right. Check the message we sent and try again.' } },
+  invalid_destination: {
+    status: 400,
+    message: 'Codes cannot be sent there. Check the phone number or email address.',
+    variants: {
+      sms: 'Enter a mobile phone number in international format, such as +33 6 12 34 56 78.',
+      email: 'Enter a valid email address.',
+    },
+  },
   invalid_audience: { status: 400, message: 'keygate does not issue tokens for that audience.' },
 
   // 400: a ceremony response failed one of the ordered checks (ceremonies/)
@@ -77,6 +85,7 @@ export const ERROR_CATALOGUE = {
   },
   invalid_code: { status: 401, message: 'That code is not right. Check it and try again.' },
   code_already_used: { status: 401, message: 'That code was already used. Wait for the next code and try again.' },
+  no_pending_code: { status: 401, message: 'This code expired, was already used or was tried too often. Ask for a new code.' },
   invalid_client: { status: 401, message: 'Client authentication failed.' },
   invalid_token: { status: 401, message: 'A valid metrics token is required.' },
 
@@ -100,6 +109,11 @@ export const ERROR_CATALOGUE = {
       secondFactor: 'This way of signing in is not allowed for your account. Use your security key.',
     },
   },
+  oob_channel_disabled: {
+    status: 403,
+    message: 'Codes by text message or email are not available here.',
+    variants: { sms: 'Codes by text message are not available here.', email: 'Codes by email are not available here.' },
+  },
   admin_required: {
     status: 403,
     message: 'This needs an administrator signed in with a hardware security key.',
@@ -114,6 +128,11 @@ export const ERROR_CATALOGUE = {
   unknown_user: { status: 404, message: 'No account with that username.', variants: { deleted: 'This account no longer exists.' } },
   no_credentials: { status: 404, message: 'This account has no security key or passkey that can sign in.', variants: { useAnotherWay: 'This account has no security key or passkey that can sign in. Use another way.' } },
   totp_not_enrolled: { status: 404, message: 'There is no authenticator app on this account.', variants: { signIn: 'This account has no authenticator app. Use another way to sign in.' } },
+  oob_not_enrolled: {
+    status: 404,
+    message: 'There is no phone number or email address for codes on this account.',
+    variants: { signIn: 'This account cannot receive codes that way. Use another way to sign in.' },
+  },
   credential_not_found: { status: 404, message: 'No such security key or passkey on your account.' },
   unknown_token: { status: 404, message: 'No such token of yours (it may have expired already).' },
   link_not_found: { status: 404, message: 'This link is not valid: it was already used, it expired, or it was replaced by a newer one. Ask your administrator for a new one.' },
@@ -131,6 +150,11 @@ export const ERROR_CATALOGUE = {
     message: 'Start adding the authenticator app again: the setup expired or was never started.',
     variants: { alreadyEnrolled: 'This account already has a second factor. Sign in with it.' },
   },
+  no_pending_oob: {
+    status: 409,
+    message: 'Start adding the phone number or email address again: the code expired, was tried too often, or was never sent.',
+    variants: { alreadyEnrolled: 'This account already has a second factor. Sign in with it.' },
+  },
   last_factor: { status: 409, message: 'This is your last way to sign in. Add another security key, passkey or authenticator app before removing it.' },
   account_busy: { status: 409, message: 'Another change to this account is in progress. Please try again.' },
   token_already_issued: { status: 409, message: 'A token for this sign-in was already issued. Sign in again for another.' },
@@ -144,9 +168,15 @@ export const ERROR_CATALOGUE = {
   // 429: slow down (always with Retry-After)
   rate_limited: { status: 429, message: 'Too many attempts. Please wait a minute and try again.' },
   locked_out: { status: 429, message: 'Too many failed attempts. Try again later.', variants: { wait: 'Too many failed attempts. Try again in {wait}.' } },
+  code_send_limited: {
+    status: 429,
+    message: 'Too many codes were asked for. Please wait and try again.',
+    variants: { interval: 'A code was sent just now. Wait {wait} before asking for another.', window: 'Too many codes were sent. Try again in {wait}.' },
+  },
 
   // 5xx: our side
   internal_error: { status: 500, message: 'Something went wrong on our side. Please try again.' },
+  delivery_failed: { status: 503, message: 'The code could not be sent. Try again in a moment, or use another way to sign in.' },
   store_unavailable: { status: 503, message: 'The service is temporarily unavailable. Please try again.' },
   data_key_unavailable: { status: 503, message: 'The service cannot read its stored secrets right now. Please try again later.' },
 } as const satisfies Record<string, CatalogueEntry>;

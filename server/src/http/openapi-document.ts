@@ -12,6 +12,9 @@ import {
   linkOptionsRequest,
   setRoleRequest,
   codeRequest,
+  oobConfirmRequest,
+  oobEnrolRequest,
+  oobSendRequest,
   newPasswordRequest,
   passwordLoginRequest,
   passwordSignupRequest,
@@ -56,6 +59,9 @@ const NAMED = {
   FactorsReply: R.factorsReply,
   TotpEnrolmentReply: R.totpEnrolmentReply,
   TotpConfirmReply: R.totpConfirmReply,
+  OobSendReply: R.oobSendReply,
+  OobEnrolmentReply: R.oobEnrolmentReply,
+  OobConfirmReply: R.oobConfirmReply,
   RecoveryCodesReply: R.recoveryCodesReply,
   TokenReply: R.tokenReply,
   IntrospectionReply: R.introspectionReply,
@@ -166,7 +172,7 @@ export function openApiDocument(config: Config) {
       '/login/password': {
         post: ceremony(
           'NextStepsReply', 'Sign in with a password (first factor)',
-          'PASSWORD_LOGIN=true only (else 403 password_login_disabled). A correct password opens a half sign-in and answers `next`: what can complete it (webauthn = /assertion/options + /assertion/result, totp, recovery_code), or ["enrol"] for an account with no second factor yet. Unknown user and wrong password give the same 401 invalid_credentials. 429 locked_out after LOCKOUT_THRESHOLD failures.',
+          'PASSWORD_LOGIN=true only (else 403 password_login_disabled). A correct password opens a half sign-in and answers `next`: what can complete it (webauthn = /assertion/options + /assertion/result, totp, sms / email = /login/oob/send + /login/oob, recovery_code), or ["enrol"] for an account with no second factor yet. Unknown user and wrong password give the same 401 invalid_credentials. 429 locked_out after LOCKOUT_THRESHOLD failures.',
           { requestBody: body(passwordLoginRequest) },
         ),
       },
@@ -174,16 +180,37 @@ export function openApiDocument(config: Config) {
       '/login/recovery-code': {
         post: ceremony('CodeSignInReply', 'Complete a sign-in with a recovery code', 'Each code once. 401 no_pending_sign_in, invalid_code; 429 locked_out. Signs in at the lower recovery acr (amr pwd + kba + mfa); the reply\'s `recovery: { remaining, addNewKey }` asks the user to add a new key.', { requestBody: body(codeRequest) }),
       },
+      '/login/oob/send': {
+        post: ceremony(
+          'OobSendReply', 'Send a one-time code by SMS or email',
+          'For the half sign-in of this session (`next` listed `sms` or `email`). OOB_CHANNELS only (403 oob_channel_disabled); 403 policy_violation (rule secondFactors) when the role does not count the channel; 404 oob_not_enrolled without a verified destination; 429 code_send_limited (per user and destination 1 per 30 s and 5 per hour, per IP OOB_IP_SENDS_PER_HOUR) with Retry-After; 503 delivery_failed when the message could not be handed over (the code is withdrawn; the reply never says why). A new code (6 digits, 5 minutes, bound to this half sign-in) replaces any earlier one. `to` is the destination masked.',
+          { requestBody: body(oobSendRequest) },
+        ),
+      },
+      '/login/oob': {
+        post: ceremony(
+          'CodeSignInReply', 'Complete a sign-in with a code sent by SMS or email',
+          'The code last sent for this half sign-in, once. 401 no_pending_sign_in; 401 no_pending_code (none sent, expired, of another sign-in, already used, or tried 5 times); 401 invalid_code (counted into the lockout); 429 locked_out. Signs in (session rotated) at acr urn:keygate:acr:oob, below TOTP\'s mfa: amr pwd + sms + mfa (SMS) or pwd + otp + mfa (email).',
+          { requestBody: body(codeRequest) },
+        ),
+      },
       '/signup/password': {
         post: ceremony('NextStepsReply', 'Create an account with a password', 'PASSWORD_LOGIN=true only. 400 weak_password (8-128 characters, not the username), invalid_username; 409 username_taken. The session may then only enrol a second factor (TOTP, or a key via /attestation/*); confirming it signs in.', { requestBody: body(passwordSignupRequest) }),
       },
-      '/account/factors': { get: account('FactorsReply', 'My sign-in methods', '`{ password, webauthn: N, totp, recoveryCodes: { remaining } }`. Also for a sign-up\'s enrolment session.') },
+      '/account/factors': { get: account('FactorsReply', 'My sign-in methods', '`{ password, webauthn: N, totp, recoveryCodes: { remaining }, sms, email (masked, or null), oobChannels }`. Also for a sign-up\'s enrolment session.') },
       '/account/password': { put: account('Ok', 'Set or change my password', 'Step-up; 400 weak_password; 403 password_login_disabled. Ends my other sessions.', { requestBody: body(newPasswordRequest) }) },
       '/account/totp': {
         post: account('TotpEnrolmentReply', 'Start adding an authenticator app', 'Step-up (or a sign-up\'s enrolment session). `{ otpauthUri, qrCode (PNG data URL), secret (base32) }`, shown once; confirm within 10 minutes.'),
         delete: account('Ok', 'Remove the authenticator app', 'Step-up; 404 totp_not_enrolled; 409 last_factor when it is the last way to complete a sign-in; 409 account_busy.'),
       },
       '/account/totp/confirm': { post: account('TotpConfirmReply', 'Confirm the authenticator app', 'The first valid code activates it (that step counts as used). 400 invalid_confirmation_code; 409 no_pending_totp. For an enrolment session: signs in (`signedIn: true, session`).', { requestBody: body(codeRequest) }) },
+      '/account/oob': {
+        post: account('OobEnrolmentReply', 'Start adding a phone number or email address for codes', 'Step-up (or a sign-up\'s enrolment session). `{ channel, destination }`: sms takes a mobile number in international format, normalised to E.164 (libphonenumber-js; landline, premium-rate and toll-free numbers refused), email an address: else 400 invalid_destination. 403 oob_channel_disabled, policy_violation (rule secondFactors); 429 code_send_limited; 503 delivery_failed. A first code is sent; confirm within 5 minutes.', { requestBody: body(oobEnrolRequest) }),
+      },
+      '/account/oob/confirm': { post: account('OobConfirmReply', 'Confirm a phone number or email address', 'The first code sent to it verifies it (5 tries). 400 invalid_confirmation_code; 409 no_pending_oob. For an enrolment session: signs in (`signedIn: true, session`).', { requestBody: body(oobConfirmRequest) }) },
+      '/account/oob/{channel}': {
+        delete: account('Ok', 'Remove the phone number or email address for codes', 'Step-up; 404 oob_not_enrolled; 409 last_factor when it is the last way to complete a sign-in; 409 account_busy.', { parameters: [{ name: 'channel', in: 'path', required: true, schema: { type: 'string', enum: ['sms', 'email'] } }] }),
+      },
       '/account/recovery-codes': { post: account('RecoveryCodesReply', 'Generate recovery codes', 'Step-up. `{ codes: [10 × "XXXX-XXXX-XXXX"] }`, shown once; replaces every earlier code.') },
       '/account/me': { get: account('MeReply', 'Who am I', 'The signed-in user and session (401 not_signed_in otherwise).') },
       '/account/credentials': { get: account('CredentialsReply', 'List my credentials', 'Security keys and passkeys of the signed-in user.') },

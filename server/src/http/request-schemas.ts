@@ -42,6 +42,14 @@ const code = z.string().max(64);
 export const passwordLoginRequest = z.object({ username: z.string().max(256), password });
 export const passwordSignupRequest = z.object({ username: z.string().max(256), password, displayName: z.string().max(256).optional() });
 export const codeRequest = z.object({ code });
+/** One-time codes by SMS or email (issue 10). */
+export const oobChannel = z.enum(['sms', 'email']);
+export const oobSendRequest = z.object({ channel: oobChannel });
+export const oobEnrolRequest = z.object({
+  channel: oobChannel,
+  destination: z.string().max(320).describe('sms: a mobile number in international format (+ and the country code), normalised to E.164; email: an address'),
+});
+export const oobConfirmRequest = z.object({ channel: oobChannel, code });
 export const newPasswordRequest = z.object({ newPassword: password });
 
 export const tokenRequest = z.object({

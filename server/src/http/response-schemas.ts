@@ -57,14 +57,14 @@ export const sessionView = z.object({
   authenticatedAt: isoDate,
   authTime: z.number().int().describe('JWT-style auth_time: seconds since the epoch (the same instant as authenticatedAt)'),
   amr: z.array(z.string()).describe('RFC 8176 methods: pwd, hwk, swk, user, pin, otp, kba, mfa'),
-  acr: z.string().describe('urn:keygate:acr:sf | recovery | mfa | phr | phrh'),
+  acr: z.string().describe('urn:keygate:acr:sf | recovery | oob | mfa | phr | phrh'),
   userVerified: z.boolean(),
   credentialId: base64url.nullable(),
   recovery: z.boolean().describe('Signed in with a recovery code: the user should add a new key'),
   expiresAt: isoDate,
 });
 
-export const nextStep = z.enum(['webauthn', 'totp', 'recovery_code', 'enrol']);
+export const nextStep = z.enum(['webauthn', 'totp', 'sms', 'email', 'recovery_code', 'enrol']);
 
 /** A half sign-in (password accepted, second step missing) as GET /session shows it; no ids (the cookie is the handle). */
 export const pendingSignInView = z.object({
@@ -229,7 +229,23 @@ export const factorsReply = reply({
   webauthn: z.number().int().nonnegative().describe('How many security keys and passkeys'),
   totp: z.boolean(),
   recoveryCodes: z.object({ remaining: z.number().int().nonnegative() }),
+  sms: z.string().nullable().describe('The verified phone number for sign-in codes, masked; null without one'),
+  email: z.string().nullable().describe('The verified email address for sign-in codes, masked; null without one'),
+  oobChannels: z.array(z.enum(['sms', 'email'])).describe('The code channels this account may add and use here (enabled by OOB_CHANNELS and counted by its role)'),
 });
+export const oobSendReply = reply({
+  channel: z.enum(['sms', 'email']),
+  to: z.string().describe('Where the code went, masked'),
+  expiresInSeconds: z.number().int().positive(),
+  resendAfterSeconds: z.number().int().nonnegative().describe('The earliest another code may be asked for'),
+});
+export const oobEnrolmentReply = reply({
+  channel: z.enum(['sms', 'email']),
+  destination: z.string().describe('The destination as keygate will use it: E.164 for sms'),
+  to: z.string().describe('The same, masked'),
+  expiresInSeconds: z.number().int().positive(),
+});
+export const oobConfirmReply = reply({ signedIn: z.boolean().describe('An enrolment session is now signed in'), session: sessionView.optional() });
 export const totpEnrolmentReply = reply({
   otpauthUri: z.string().regex(/^otpauth:\/\/totp\//),
   qrCode: z.string().regex(/^data:image\/png;base64,/),
@@ -291,7 +307,7 @@ export const readyReply = z.object({ status: z.literal('ok'), store: z.enum(['me
 
 // ---- Refusals ------------------------------------------------------------------------------
 
-export const stepUpMethod = z.enum(['webauthn', 'password+webauthn', 'password+totp', 'password+recovery_code']);
+export const stepUpMethod = z.enum(['webauthn', 'password+webauthn', 'password+totp', 'password+sms', 'password+email', 'password+recovery_code']);
 export const stepUpChallenge = z.object({
   accepts: z.array(stepUpMethod).describe("What would satisfy it, in keygate's order of preference"),
   maxAgeSeconds: z.number().int().positive(),
@@ -308,7 +324,7 @@ export const failedReply = z.object({
   code: z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]).describe('Stable machine-readable reason'),
   detail: z.string().optional().describe('Developer detail; omitted in production'),
   stepUp: stepUpChallenge.optional().describe('403 step_up_required'),
-  retryAfterSeconds: z.number().int().nonnegative().optional().describe('429 locked_out (also the Retry-After header)'),
+  retryAfterSeconds: z.number().int().nonnegative().optional().describe('429 locked_out and code_send_limited (also the Retry-After header)'),
   maxAuthAgeSeconds: z.number().int().positive().optional().describe('403 sign_in_too_old: how recent a sign-in POST /token needs'),
   error: z.literal('invalid_client').optional().describe('401 invalid_client (RFC 6749 §5.2)'),
   rule: z.string().optional().describe('403 policy_violation: the role-policy rule that failed (attestationFormats, trustRequired, aaguidDeny, aaguidAllow, mdsStatus, userVerification, syncedAllowed, attachments, transports, secondFactors)'),

@@ -13,6 +13,8 @@ export const CEREMONY_ROUTES: Readonly<Record<string, { ceremony: CeremonyKind; 
   'POST /signup/password': { ceremony: 'password_signup', step: 'single' },
   'POST /login/totp': { ceremony: 'totp', step: 'single' },
   'POST /login/recovery-code': { ceremony: 'recovery_code', step: 'single' },
+  'POST /login/oob/send': { ceremony: 'oob_code', step: 'start' },
+  'POST /login/oob': { ceremony: 'oob_code', step: 'finish' },
   'POST /token': { ceremony: 'token', step: 'single' },
 };
 

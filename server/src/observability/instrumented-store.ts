@@ -63,6 +63,7 @@ export function instrumentStore(inner: Store, metrics: Metrics): Store {
     locks: wrap('locks', inner.locks),
     metadata: wrap('metadata', inner.metadata),
     links: wrap('links', inner.links),
+    oob: wrap('oob', inner.oob),
     ping: wrap('store', { ping: () => inner.ping() }).ping,
     close: () => inner.close(),
   };

@@ -11,11 +11,15 @@ export interface FactorSet {
   passwordlessKeys: number;
   totp: boolean;
   recoveryCodes: number;
+  /** A verified phone number that may receive sign-in codes (the channel enabled in OOB_CHANNELS and counted by the role). */
+  sms: boolean;
+  /** A verified email address, likewise. */
+  email: boolean;
   /** Any second factor on record, usable or not (a flagged key counts). */
   anySecondFactor: boolean;
 }
 
-export type NextStep = 'webauthn' | 'totp' | 'recovery_code' | 'enrol';
+export type NextStep = 'webauthn' | 'totp' | 'sms' | 'email' | 'recovery_code' | 'enrol';
 
 /**
  * After a correct password: the second factors that can complete the sign-in; `enrol` only
@@ -27,13 +31,16 @@ export function nextSteps(f: FactorSet): NextStep[] {
   const next: NextStep[] = [];
   if (f.usableKeys > 0) next.push('webauthn');
   if (f.totp) next.push('totp');
+  // One-time codes by SMS or email: below TOTP (phishable, and SMS can be SIM-swapped).
+  if (f.sms) next.push('sms');
+  if (f.email) next.push('email');
   if (f.recoveryCodes > 0) next.push('recovery_code');
   return next;
 }
 
-/** Whether some sign-in can still complete: a passwordless key, or a password and any second factor. */
+/** Whether some sign-in can still complete: a passwordless key, or a password and any second factor (SMS and email codes included). */
 export function canCompleteSignIn(f: FactorSet): boolean {
-  return f.passwordlessKeys > 0 || (f.password && (f.usableKeys > 0 || f.totp || f.recoveryCodes > 0));
+  return f.passwordlessKeys > 0 || (f.password && (f.usableKeys > 0 || f.totp || f.sms || f.email || f.recoveryCodes > 0));
 }
 
 /** Removing (before → after) is refused when it takes away the account's last way to sign in. */

@@ -23,7 +23,7 @@ import { ACR, type Acr } from './sign-in-proof.js';
  *     "syncedAllowed": false,
  *     "attachments": ["cross-platform"],            // or "any"
  *     "transports": ["usb", "nfc"],                 // or "any"
- *     "secondFactors": [],                          // of "totp", "recovery_code"
+ *     "secondFactors": [],                          // of "totp", "recovery_code", "sms", "email"
  *     "refuseMdsStatus": true,
  *     "devAuthenticators": false,
  *     "requiredAcr": "urn:keygate:acr:phrh" } } }
@@ -40,8 +40,12 @@ export const ATTESTATION_FORMATS = ['packed', 'tpm', 'android-key', 'android-saf
 /** The transports finish-registration keeps (`cable` is the pre-L3 name of `hybrid`). */
 export const TRANSPORTS = ['usb', 'nfc', 'ble', 'smart-card', 'hybrid', 'internal', 'cable'] as const;
 export const ATTACHMENTS = ['platform', 'cross-platform'] as const;
-/** The non-WebAuthn factors that may complete a password sign-in (policy/second-factor-policy.ts). */
-export const POLICY_SECOND_FACTORS = ['totp', 'recovery_code'] as const;
+/**
+ * The non-WebAuthn factors that may complete a password sign-in (policy/second-factor-policy.ts).
+ * `sms` and `email` (one-time codes) count only where the deployment enables the channel
+ * (OOB_CHANNELS) as well.
+ */
+export const POLICY_SECOND_FACTORS = ['totp', 'recovery_code', 'sms', 'email'] as const;
 
 export type AttestationFormat = (typeof ATTESTATION_FORMATS)[number];
 export type Transport = (typeof TRANSPORTS)[number];
@@ -107,7 +111,8 @@ const USER_DEFAULT: RoleFields = {
   syncedAllowed: true,
   attachments: 'any',
   transports: 'any',
-  secondFactors: ['recovery_code', 'totp'],
+  // SMS and email codes count only where OOB_CHANNELS enables the channel (second-factor-policy.ts).
+  secondFactors: ['email', 'recovery_code', 'sms', 'totp'],
   refuseMdsStatus: true,
   devAuthenticators: false,
   requiredAcr: ACR.singleFactor,

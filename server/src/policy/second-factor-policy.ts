@@ -12,12 +12,26 @@ export function mayUseSecondFactor(policy: Pick<RolePolicy, 'secondFactors'>, fa
   return policy.secondFactors.includes(factor);
 }
 
+/** The one-time-code channels among the second factors. */
+export const OOB_FACTORS = ['sms', 'email'] as const;
+export type OobFactor = (typeof OOB_FACTORS)[number];
+
 /**
- * factor-rules.ts `nextSteps` narrowed to the role: `totp` and `recovery_code` only where
- * they count; `webauthn` and `enrol` pass (what `enrol` may enrol is asked per factor).
+ * Whether a factor completes a sign-in for this role in this deployment: the role counts it
+ * and, for SMS and email codes, OOB_CHANNELS enables the channel (off by default: a
+ * deployment opts in, knowing SMS's weaknesses: SIM swap, phishing).
+ */
+export function countsSecondFactor(policy: Pick<RolePolicy, 'secondFactors'>, factor: PolicySecondFactor, oobChannels: readonly string[]): boolean {
+  if (!mayUseSecondFactor(policy, factor)) return false;
+  return !(OOB_FACTORS as readonly string[]).includes(factor) || oobChannels.includes(factor);
+}
+
+/**
+ * factor-rules.ts `nextSteps` narrowed to the role: `totp`, `sms`, `email` and `recovery_code`
+ * only where they count; `webauthn` and `enrol` pass (what `enrol` may enrol is asked per factor).
  */
 export function allowedNextSteps(policy: Pick<RolePolicy, 'secondFactors'>, steps: readonly NextStep[]): NextStep[] {
-  return steps.filter((s) => (s === 'totp' || s === 'recovery_code' ? mayUseSecondFactor(policy, s) : true));
+  return steps.filter((s) => (s === 'webauthn' || s === 'enrol' ? true : mayUseSecondFactor(policy, s)));
 }
 
 /**

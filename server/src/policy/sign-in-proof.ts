@@ -10,6 +10,9 @@ export type ProvenFactor =
   /** hardwareBound: attestation chained to a trusted root for that AAGUID and not backup-eligible (attestation trust; until it exists, always false). */
   | { kind: 'webauthn'; userVerified: boolean; hardwareBound: boolean }
   | { kind: 'totp' }
+  /** A one-time code sent by SMS (`sms`) or email (`email`) and taken once. */
+  | { kind: 'sms' }
+  | { kind: 'email' }
   | { kind: 'recovery_code' };
 
 /** keygate's assurance levels, lowest first; policies compare them with `acrRank`. */
@@ -18,6 +21,8 @@ export const ACR = {
   singleFactor: 'urn:keygate:acr:sf',
   /** Password + recovery code: two factors, but the code is a last resort; the user is asked to add a key. */
   recovery: 'urn:keygate:acr:recovery',
+  /** Password + a one-time code by SMS or email: two factors, phishable, and the code travels through others' networks (SIM swap, mailbox takeover). */
+  oob: 'urn:keygate:acr:oob',
   /** Password + TOTP: two factors, phishable. */
   mfa: 'urn:keygate:acr:mfa',
   /** WebAuthn with UV, or a password + a key: phishing-resistant. */
@@ -27,7 +32,7 @@ export const ACR = {
 } as const;
 export type Acr = (typeof ACR)[keyof typeof ACR];
 
-const ORDER: readonly string[] = [ACR.singleFactor, ACR.recovery, ACR.mfa, ACR.phishingResistant, ACR.phishingResistantHardware];
+const ORDER: readonly string[] = [ACR.singleFactor, ACR.recovery, ACR.oob, ACR.mfa, ACR.phishingResistant, ACR.phishingResistantHardware];
 
 /** Position of `acr` in ACR's order (-1 for anything keygate did not issue). */
 export function acrRank(acr: string): number {
@@ -42,7 +47,8 @@ export interface SignInProof {
 /**
  * amr: `pwd` for a password; `hwk` (hardware-bound) or `swk` for a WebAuthn key, plus `user`
  * when the authenticator verified the user (WebAuthn does not say whether by PIN or
- * biometric, so keygate never claims `pin`); `otp` for TOTP; `kba` for a recovery code;
+ * biometric, so keygate never claims `pin`); `otp` for TOTP and for an email code; `sms` for
+ * an SMS code; `kba` for a recovery code;
  * `mfa` when two independent factors were proven (UV alone is two: possession of the key
  * and the PIN or biometric it checked). acr: the highest level the factors reach.
  */
@@ -53,7 +59,8 @@ export function deriveSignInProof(factors: readonly ProvenFactor[]): SignInProof
   const distinct = [...new Map(factors.map((f) => [f.kind, f] as const)).values()];
   for (const f of distinct) {
     if (f.kind === 'password') amr.add('pwd');
-    if (f.kind === 'totp') amr.add('otp');
+    if (f.kind === 'totp' || f.kind === 'email') amr.add('otp');
+    if (f.kind === 'sms') amr.add('sms');
     if (f.kind === 'recovery_code') amr.add('kba');
     if (f.kind === 'webauthn') {
       amr.add(f.hardwareBound ? 'hwk' : 'swk');
@@ -67,6 +74,7 @@ export function deriveSignInProof(factors: readonly ProvenFactor[]): SignInProof
   let acr: Acr = ACR.singleFactor;
   if (mfa && amr.has('kba')) acr = ACR.recovery;
   else if (mfa && webauthn) acr = webauthn.hardwareBound ? ACR.phishingResistantHardware : ACR.phishingResistant;
+  else if (mfa && factors.some((f) => f.kind === 'sms' || f.kind === 'email')) acr = ACR.oob;
   else if (mfa) acr = ACR.mfa;
   return { amr: [...amr], acr };
 }

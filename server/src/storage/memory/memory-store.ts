@@ -3,6 +3,7 @@ import { createMemoryLockouts, createMemoryLocks, createMemoryRateLimits } from 
 import { createMemoryFactors } from './memory-factors.js';
 import { createMemoryTokens } from './memory-tokens.js';
 import { createMemoryTrust } from './memory-trust.js';
+import { createMemoryOob } from './memory-oob.js';
 import type {
   AuditEvent,
   AuditStore,
@@ -274,6 +275,7 @@ export function createMemoryStore(): Store {
     rateLimits: createMemoryRateLimits(),
     locks: createMemoryLocks(),
     ...createMemoryTrust(),
+    ...createMemoryOob(),
     async ping() {},
     async close() {},
   };

@@ -27,4 +27,7 @@ export async function ensureIndexes(db: Db): Promise<void> {
   await db.collection('audit_events').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
   await db.collection('one_time_links').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
   await db.collection('one_time_links').createIndex({ userId: 1 }, { name: 'by_user' });
+  // Out-of-band codes (mongo-oob.ts): sign-in codes and send limits expire; destinations are per user (`_id`).
+  await db.collection('oob_codes').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
+  await db.collection('oob_sends').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
 }

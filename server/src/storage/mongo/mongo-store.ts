@@ -6,6 +6,7 @@ import { mongoLockouts, mongoLocks, mongoRateLimits } from './mongo-coordination
 import { mongoFactors } from './mongo-factors.js';
 import { mongoTokens } from './mongo-tokens.js';
 import { mongoTrust } from './mongo-trust.js';
+import { mongoOob } from './mongo-oob.js';
 import { ensureIndexes } from './ensure-indexes.js';
 
 type Doc<T extends { id: string }> = Omit<T, 'id'> & { _id: string };
@@ -253,6 +254,7 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
     rateLimits: mongoRateLimits(db),
     locks: mongoLocks(db),
     ...mongoTrust(db),
+    ...mongoOob(db),
     async ping() {
       await guard(() => db.command({ ping: 1 }));
     },
