@@ -59,6 +59,7 @@ export type TotpConfirmReply = Of<typeof R.totpConfirmReply>;
 export type RecoveryCodesReply = Of<typeof R.recoveryCodesReply>;
 export type CredentialsReply = Of<typeof R.credentialsReply>;
 export type NextStepsReply = Of<typeof R.nextStepsReply>;
+export type OobSendReply = Of<typeof R.oobSendReply>;
 export type LogoutOthersReply = Of<typeof R.logoutOthersReply>;
 export type ActivityReply = Of<typeof R.activityReply>;
 /** One event of GET /account/activity. */

@@ -24,6 +24,7 @@ import type {
   Me,
   NextStepsReply,
   OkReply,
+  OobSendReply,
   RecoveryCodesReply,
   RegistrationOptions,
   RegistrationReply,
@@ -108,6 +109,8 @@ export const api = {
   passwordLogin: (username: string, password: string) => call<NextStepsReply>('POST', '/login/password', { username, password }),
   totpLogin: (code: string) => call<CodeSignInReply>('POST', '/login/totp', { code }),
   recoveryCodeLogin: (code: string) => call<CodeSignInReply>('POST', '/login/recovery-code', { code }),
+  oobSend: (channel: 'sms' | 'email') => call<OobSendReply>('POST', '/login/oob/send', { channel }),
+  oobLogin: (code: string) => call<CodeSignInReply>('POST', '/login/oob', { code }),
   /** A new account with a password; it must then enrol a second factor (`next: ["enrol"]`). */
   passwordSignup: (username: string, password: string, displayName?: string) => call<NextStepsReply>('POST', '/signup/password', { username, password, displayName }),
 

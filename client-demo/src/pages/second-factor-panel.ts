@@ -5,7 +5,10 @@
  *    knows the half-signed-in user; presence is enough) and /assertion/result;
  *  - `totp`: a 6-digit code, POST /login/totp;
  *  - `recovery_code`: one of the saved codes, POST /login/recovery-code (the reply's
- *    `recovery` says how many remain).
+ *    `recovery` says how many remain);
+ *  - `sms` / `email`: POST /login/oob/send sends a code to the enrolled phone or address
+ *    (the reply names it masked; "Send again" once the resend wait is over), then the
+ *    6-digit code, POST /login/oob. With DELIVERY=dev the message is in the developer panel.
  * With a single code method its form is shown at once. A verified step calls `verified`
  * with keygate's reply and how the user signed in; `no_pending_sign_in` (the half sign-in
  * expired) calls `expired`; other refusals (`invalid_code`, `code_already_used`,
@@ -32,11 +35,16 @@ const LABELS: Record<SecondFactor, string> = {
   webauthn: 'Use your security key',
   totp: 'Enter a code from your authenticator app',
   recovery_code: 'Use a recovery code',
+  sms: 'Get a code by text message',
+  email: 'Get a code by email',
 };
 const CODE_FIELD = {
   totp: { label: 'Code from your authenticator app', hint: '6 digits; the app shows a new one every 30 seconds.', max: '10', mode: 'numeric', how: 'with your password and authenticator app' },
   recovery_code: { label: 'Recovery code', hint: 'One of the codes you saved, like ABCD-EFGH-JKMN. Each code works once.', max: '32', mode: 'text', how: 'with a recovery code' },
+  sms: { label: 'Code from the text message', hint: '6 digits; it works once, for 5 minutes.', max: '10', mode: 'numeric', how: 'with your password and a code by text message' },
+  email: { label: 'Code from the email', hint: '6 digits; it works once, for 5 minutes.', max: '10', mode: 'numeric', how: 'with your password and a code by email' },
 } as const;
+const STEP_TITLE = { totp: 'Second step: authenticator app code', recovery_code: 'Second step: recovery code', sms: 'Second step: code by text message', email: 'Second step: code by email' } as const;
 
 export function secondFactorPanel(o: SecondFactorOptions): HTMLElement {
   const error = inlineError(`${o.prefix}-error`, { live: o.live });
@@ -65,7 +73,7 @@ export function secondFactorPanel(o: SecondFactorOptions): HTMLElement {
   function codeForm(method: keyof typeof CODE_FIELD, focus = true): void {
     const f = CODE_FIELD[method];
     const id = `${o.prefix}-${method}-code`;
-    const input = h('input', { type: 'text', id, name: 'code', inputmode: f.mode, autocomplete: method === 'totp' ? 'one-time-code' : 'off', autocapitalize: 'characters', spellcheck: 'false', maxlength: f.max, required: true, 'aria-describedby': `${id}-hint`, 'data-testid': id });
+    const input = h('input', { type: 'text', id, name: 'code', inputmode: f.mode, autocomplete: method === 'recovery_code' ? 'off' : 'one-time-code', autocapitalize: 'characters', spellcheck: 'false', maxlength: f.max, required: true, 'aria-describedby': `${id}-hint`, 'data-testid': id });
     const form = h('form', { novalidate: true, 'data-testid': `${o.prefix}-${method}-form` },
       h('div', { class: 'field' }, h('label', { for: id }, f.label), h('p', { class: 'hint', id: `${id}-hint` }, f.hint), input),
       h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Verify')),
@@ -74,7 +82,7 @@ export function secondFactorPanel(o: SecondFactorOptions): HTMLElement {
       ev.preventDefault();
       const code = input.value.replace(/\s+/g, '');
       if (!code) {
-        error.say(`Enter the ${method === 'totp' ? 'code from your app' : 'recovery code'}.`);
+        error.say(`Enter the ${method === 'recovery_code' ? 'recovery code' : method === 'totp' ? 'code from your app' : 'code we sent you'}.`);
         input.focus();
         return;
       }
@@ -82,8 +90,8 @@ export function secondFactorPanel(o: SecondFactorOptions): HTMLElement {
       void whileBusy(panel, async () => {
         announce('Checking the code…', 'busy');
         try {
-          const call = method === 'totp' ? () => api.totpLogin(code) : () => api.recoveryCodeLogin(code);
-          const reply = await devPanel.step(method === 'totp' ? 'Second step: authenticator app code' : 'Second step: recovery code', call);
+          const call = method === 'totp' ? () => api.totpLogin(code) : method === 'recovery_code' ? () => api.recoveryCodeLogin(code) : () => api.oobLogin(code);
+          const reply = await devPanel.step(STEP_TITLE[method], call);
           await o.verified(reply, f.how);
         } catch (err) {
           await fail(err);
@@ -91,12 +99,37 @@ export function secondFactorPanel(o: SecondFactorOptions): HTMLElement {
         }
       });
     });
-    replaceChildren(area, form);
+    replaceChildren(area, sent ?? false, form);
     if (focus) input.focus();
   }
+  let sent: HTMLElement | undefined;
 
-  const choose = (m: SecondFactor) => (m === 'webauthn' ? useKey() : codeForm(m));
-  const single = o.next.length === 1 && o.next[0] !== 'webauthn';
+  /** SMS or email: send the code first (POST /login/oob/send), then ask for it. */
+  function sendCode(channel: 'sms' | 'email'): void {
+    error.clear();
+    void whileBusy(panel, async () => {
+      announce('Sending a code…', 'busy');
+      try {
+        const r = await devPanel.step(channel === 'sms' ? 'Send a code by text message' : 'Send a code by email', () => api.oobSend(channel));
+        const again = h('button', { type: 'button', class: 'secondary', disabled: true, onclick: () => sendCode(channel), 'data-testid': `${o.prefix}-${channel}-resend` }, 'Send again');
+        setTimeout(() => again.removeAttribute('disabled'), r.resendAfterSeconds * 1000);
+        sent = h('p', { class: 'hint', 'data-testid': `${o.prefix}-${channel}-sent` }, `We sent a code to ${r.to}. `, again);
+        codeForm(channel);
+        announce(`Code sent to ${r.to}.`, 'success');
+      } catch (err) {
+        await fail(err);
+      }
+    });
+  }
+
+  const choose = (m: SecondFactor) => {
+    sent = undefined;
+    if (m === 'webauthn') useKey();
+    else if (m === 'sms' || m === 'email') sendCode(m);
+    else codeForm(m);
+  };
+  // A lone code method is shown at once; a lone SMS/email waits for a click (it sends a message).
+  const single = o.next.length === 1 && (o.next[0] === 'totp' || o.next[0] === 'recovery_code');
   replaceChildren(panel,
     !single && h('div', { class: 'actions stacked' },
       o.next.map((m) => h('button', { type: 'button', class: m === 'webauthn' ? undefined : 'secondary', onclick: () => choose(m), 'data-testid': `${o.prefix}-${m}` }, LABELS[m])),
