@@ -11,6 +11,7 @@ import { originCheck } from './http/middleware/same-origin.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
 import { accountRoutes } from './http/routes/account-routes.js';
 import { adminRoutes } from './http/routes/admin-routes.js';
+import { devRoutes } from './http/routes/dev-routes.js';
 import { factorRoutes } from './http/routes/factor-routes.js';
 import { fido2Routes } from './http/routes/fido2-routes.js';
 import { loginRoutes } from './http/routes/login-routes.js';
@@ -88,6 +89,7 @@ export function buildApp(inputDeps: AppDeps, opts: { demoDir?: string | null } =
   api.use(factorRoutes(deps));
   api.use(tokenRoutes(deps));
   api.use(adminRoutes(deps));
+  api.use(devRoutes(deps));
   app.use(api);
 
   const demoDir = opts.demoDir === undefined ? DEMO_DIR : opts.demoDir;

@@ -83,6 +83,7 @@ const NAMED = {
   AdminLinkReply: R.adminLinkReply,
   AdminAuditReply: R.adminAuditReply,
   AdminMdsReply: R.adminMdsReply,
+  DevMessagesReply: R.devMessagesReply,
 } as const;
 type Named = keyof typeof NAMED;
 
@@ -222,6 +223,9 @@ export function openApiDocument(config: Config) {
       '/session/logout-others': { post: account('LogoutOthersReply', 'Sign out everywhere else', 'Ends every other session of the signed-in user; `{ ended: N }`.') },
       '/account/activity': {
         get: account('ActivityReply', 'My recent activity', 'The signed-in user\'s own audit events, newest first: `{ events: [{ id, type, at, outcome, code?, credentialId?, ip?, userAgent? }], next? }`. Query: `limit` (1-100, default 20), `before` (the previous page\'s `next`), `type` (e.g. `authentication.failed`), `from` / `to` (ISO 8601, [from, to)). Events older than AUDIT_RETENTION_DAYS are gone.', { parameters: query(activityQuery) }),
+      },
+      '/dev/messages': {
+        get: op('DevMessagesReply', 'Messages the development adapter kept', 'Only with DELIVERY=dev (refused in production; 404 otherwise): the SMS and email messages keygate sent, texts and codes included, newest first, for the demo\'s developer panel.'),
       },
       '/admin/users': {
         get: adminOp('AdminUsersReply', 'List users', 'By username ascending; `search` (username or display name, case-insensitive), `role`, `after` (the previous page\'s `next`), `limit` (1-100, default 50).', { parameters: query(adminUsersQuery) }),

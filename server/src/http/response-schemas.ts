@@ -220,6 +220,11 @@ export const adminMdsReply = reply({
   lastRefresh: z.object({ at: isoDate, no: z.number().int().nullable(), error: z.string().nullable() }).nullable(),
 });
 
+/** GET /dev/messages (DELIVERY=dev only): what the development adapter "sent". */
+export const devMessagesReply = reply({
+  messages: z.array(z.object({ to: z.string(), channel: z.enum(['sms', 'email']), text: z.string(), subject: z.string().optional(), at: isoDate })).describe('Newest first, at most 50'),
+});
+
 // ---- Passwords and second factors ---------------------------------------------------------
 
 export const nextStepsReply = reply({ next: z.array(nextStep).describe('What can complete the sign-in; ["enrol"]: enrol a second factor first') });
