@@ -61,7 +61,8 @@ async function main(): Promise<void> {
   // file may have changed); in the background, never blocking the start.
   reevaluateOnMetadataChange(appDeps);
   await trustParts.metadata.start();
-  void reevaluateCredentials(appDeps).catch((err: unknown) => logger.error({ err }, 're-evaluating credentials at start failed'));
+  const stopping = new AbortController();
+  void reevaluateCredentials(appDeps, { signal: stopping.signal }).catch((err: unknown) => logger.error({ err }, 're-evaluating credentials at start failed'));
   if (config.bootstrapAdmin) {
     const { link, created } = await createAdmin(appDeps, config.bootstrapAdmin);
     logger.warn({ username: config.bootstrapAdmin, created, expiresAt: link.expiresAt }, `BOOTSTRAP_ADMIN: one-time link to register the first admin key: ${link.url}`);
@@ -109,6 +110,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS).unref();
     trustParts.metadata.stop();
+    stopping.abort();
     void Promise.all(closed).then(() => store.close().finally(() => process.exit(0)));
   };
   process.once('SIGINT', shutdown);

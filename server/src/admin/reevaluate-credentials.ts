@@ -32,15 +32,17 @@ export interface ReevaluationResult {
  * - idempotent: a second run changes nothing and audits nothing. Instances serialise on a
  *   store lock; one that finds it held skips (the holder does the same work), so the same
  *   change is not audited twice.
+ * `signal` (shutdown) stops the walk between pages; the lock is released.
  */
-export async function reevaluateCredentials(deps: Deps): Promise<ReevaluationResult> {
+export async function reevaluateCredentials(deps: Deps, opts: { signal?: AbortSignal } = {}): Promise<ReevaluationResult> {
   const token = await deps.store.locks.acquire(LOCK, LOCK_TTL_MS, deps.clock.now());
   if (!token) return { checked: 0, disabled: 0, reenabled: 0, skipped: true };
   const result: ReevaluationResult = { checked: 0, disabled: 0, reenabled: 0 };
   const owners = new Map<string, User | undefined>();
   try {
     let after: string | undefined;
-    for (;;) {
+    // A shutting-down process stops between pages (the next run, on any instance, finishes the work).
+    while (!opts.signal?.aborted) {
       const page = await deps.store.credentials.scan(after, PAGE);
       if (page.length === 0) break;
       after = page[page.length - 1]!.id;
