@@ -12,7 +12,7 @@
  */
 
 /** What a step-up may be confirmed with (a subset of these, in keygate's order of preference). */
-export type StepUpMethod = 'webauthn' | 'password+webauthn' | 'password+totp' | 'password+recovery_code';
+export type StepUpMethod = 'webauthn' | 'password+webauthn' | 'password+totp' | 'password+sms' | 'password+email' | 'password+recovery_code';
 
 export interface StepUpChallenge {
   accepts: StepUpMethod[];

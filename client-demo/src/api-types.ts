@@ -60,6 +60,14 @@ export type RecoveryCodesReply = Of<typeof R.recoveryCodesReply>;
 export type CredentialsReply = Of<typeof R.credentialsReply>;
 export type NextStepsReply = Of<typeof R.nextStepsReply>;
 export type OobSendReply = Of<typeof R.oobSendReply>;
+/** SMS or email, the channels of one-time codes. */
+export type OobChannel = Of<typeof R.oobSendReply>['channel'];
+/** `POST /account/oob`: where the first code went (`to`, masked) and the destination as keygate keeps it. */
+export type OobEnrolment = Of<typeof R.oobEnrolmentReply>;
+export type OobConfirmReply = Of<typeof R.oobConfirmReply>;
+/** `GET /dev/messages` (DELIVERY=dev only). */
+export type DevMessagesReply = Of<typeof R.devMessagesReply>;
+export type DevMessage = DevMessagesReply['messages'][number];
 export type LogoutOthersReply = Of<typeof R.logoutOthersReply>;
 export type ActivityReply = Of<typeof R.activityReply>;
 /** One event of GET /account/activity. */

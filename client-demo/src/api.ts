@@ -18,12 +18,16 @@ import type {
   AuthenticationRequest,
   CodeSignInReply,
   CredentialsReply,
+  DevMessagesReply,
   Factors,
   LinkOptionsRequest,
   LogoutOthersReply,
   Me,
   NextStepsReply,
   OkReply,
+  OobChannel,
+  OobConfirmReply,
+  OobEnrolment,
   OobSendReply,
   RecoveryCodesReply,
   RegistrationOptions,
@@ -109,7 +113,7 @@ export const api = {
   passwordLogin: (username: string, password: string) => call<NextStepsReply>('POST', '/login/password', { username, password }),
   totpLogin: (code: string) => call<CodeSignInReply>('POST', '/login/totp', { code }),
   recoveryCodeLogin: (code: string) => call<CodeSignInReply>('POST', '/login/recovery-code', { code }),
-  oobSend: (channel: 'sms' | 'email') => call<OobSendReply>('POST', '/login/oob/send', { channel }),
+  oobSend: (channel: OobChannel) => call<OobSendReply>('POST', '/login/oob/send', { channel }),
   oobLogin: (code: string) => call<CodeSignInReply>('POST', '/login/oob', { code }),
   /** A new account with a password; it must then enrol a second factor (`next: ["enrol"]`). */
   passwordSignup: (username: string, password: string, displayName?: string) => call<NextStepsReply>('POST', '/signup/password', { username, password, displayName }),
@@ -120,7 +124,15 @@ export const api = {
   /** During a password signup the reply says `signedIn: true` (the session is now a full sign-in). */
   confirmTotp: (code: string) => call<TotpConfirmReply>('POST', '/account/totp/confirm', { code }),
   removeTotp: () => call<OkReply>('DELETE', '/account/totp'),
+  /** Sends a first code to `destination` (a mobile number in international format, or an email address); nothing counts until `confirmOob`. */
+  startOob: (channel: OobChannel, destination: string) => call<OobEnrolment>('POST', '/account/oob', { channel, destination }),
+  /** During a password signup the reply says `signedIn: true` (the session is now a full sign-in). */
+  confirmOob: (channel: OobChannel, code: string) => call<OobConfirmReply>('POST', '/account/oob/confirm', { channel, code }),
+  removeOob: (channel: OobChannel) => call<OkReply>('DELETE', `/account/oob/${channel}`),
   newRecoveryCodes: () => call<RecoveryCodesReply>('POST', '/account/recovery-codes', {}),
+
+  /** With DELIVERY=dev only (404 otherwise): the SMS and email messages keygate "sent", newest first. */
+  devMessages: () => call<DevMessagesReply>('GET', '/dev/messages'),
 
   /**
    * Exchanges this sign-in for a JWT for `audience` (one of GET /session `tokenAudiences`),

@@ -7,8 +7,14 @@
  * It stays hidden until keygate shows it is not in production: a reply carrying `debug`
  * or an error carrying `detail` (production sends neither). Once seen, the panel stays
  * for the rest of the browser session (sessionStorage), so it survives reloads.
+ *
+ * "Messages": with keygate's development delivery adapter (DELIVERY=dev) the SMS and email
+ * messages it "sent" (GET /dev/messages, newest first, codes included), re-read after each
+ * send (`devPanel.messages()`) and by its Refresh button. That endpoint answering at all
+ * shows keygate is not in production, so it reveals the panel too; a 404 (any other adapter)
+ * hides the section quietly and it is not asked again on this page.
  */
-import { ApiError, type AuthenticationDebug, type RegistrationDebug, type SessionView } from './api.js';
+import { ApiError, api, type AuthenticationDebug, type DevMessage, type RegistrationDebug, type SessionView } from './api.js';
 import { fact, h, replaceChildren } from './dom.js';
 import { explain } from './errors.js';
 
@@ -25,6 +31,9 @@ const SEEN_KEY = 'keygate.demo.devPanel';
 const ALGS: { [alg: number]: string } = { [-7]: 'ES256', [-8]: 'EdDSA', [-35]: 'ES384', [-36]: 'ES512', [-37]: 'PS256', [-257]: 'RS256' };
 let current: CeremonyRecord | undefined;
 let session: SessionView | null = null;
+/** undefined: not read yet; null: this keygate has no GET /dev/messages (hidden). */
+let messages: DevMessage[] | null | undefined;
+let messagesRead: Promise<void> | undefined;
 
 function seen(): boolean {
   return sessionStorage.getItem(SEEN_KEY) === '1';
@@ -68,6 +77,26 @@ export const devPanel = {
       devPanel.failure(err);
       throw err;
     }
+  },
+  /**
+   * Re-reads GET /dev/messages (after a code was sent, or on request); resolves once the
+   * panel shows them. Never rejects: a 404 hides the section for good, other failures keep
+   * the last list. Concurrent calls share one request.
+   */
+  messages(): Promise<void> {
+    if (messages === null) return Promise.resolve();
+    messagesRead ??= (async () => {
+      try {
+        messages = (await api.devMessages()).messages;
+        markSeen();
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404) messages = null;
+      } finally {
+        messagesRead = undefined;
+      }
+      render();
+    })();
+    return messagesRead;
   },
   failure(err: unknown): void {
     const x = explain(err);
@@ -132,12 +161,38 @@ function render(): void {
         row('User verified', yesNo(session.userVerified)),
         row('Recovery sign-in', yesNo(session.recovery)),
       ),
+    messages && messagesSection(messages),
     c?.options !== undefined && h('details', {}, h('summary', {}, 'Options from keygate'), h('pre', { 'data-testid': 'dev-options' }, JSON.stringify(c.options, null, 2))),
     c?.response !== undefined && h('details', {}, h('summary', {}, 'Response from the browser'), h('pre', { 'data-testid': 'dev-response' }, JSON.stringify(c.response, null, 2))),
   );
 }
 
-/** Renders the panel as the page loads (shows it at once if it was seen before). */
+/** "Messages": what the development delivery adapter kept, newest first, with a Refresh button. */
+function messagesSection(list: DevMessage[]): HTMLElement {
+  const refresh = h('button', { type: 'button', class: 'secondary', 'data-testid': 'dev-messages-refresh' }, 'Refresh');
+  refresh.addEventListener('click', () => {
+    refresh.disabled = true;
+    void devPanel.messages();
+  });
+  const channel = (m: DevMessage) => (m.channel === 'sms' ? 'Text message' : 'Email');
+  return h('section', { class: 'dev-messages', 'aria-labelledby': 'dev-messages-title', 'data-testid': 'dev-messages', 'data-count': String(list.length) },
+    h('h3', { id: 'dev-messages-title' }, 'Messages'),
+    h('p', { class: 'hint' }, 'What keygate sent through its development delivery adapter (DELIVERY=dev), newest first. Nothing left this machine.'),
+    list.length === 0
+      ? h('p', { 'data-testid': 'dev-messages-empty' }, 'No messages yet.')
+      : h('ol', { class: 'dev-message-list' },
+          list.map((m) => h('li', { 'data-testid': 'dev-message', 'data-channel': m.channel, 'data-to': m.to },
+            h('p', {}, h('strong', {}, `${channel(m)} to ${m.to}`), `, ${new Date(m.at).toLocaleTimeString()}`),
+            m.subject !== undefined && h('p', {}, `Subject: ${m.subject}`),
+            h('pre', { 'data-testid': 'dev-message-text' }, m.text),
+          )),
+        ),
+    h('div', { class: 'actions' }, refresh),
+  );
+}
+
+/** Renders the panel as the page loads (shows it at once if it was seen before), and reads the messages once. */
 export function initDevPanel(): void {
   render();
+  void devPanel.messages();
 }

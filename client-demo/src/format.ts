@@ -47,13 +47,17 @@ const AMR: Record<string, string> = {
   user: 'user verification',
   pin: 'PIN',
   otp: 'authenticator app code',
+  sms: 'code by text message',
   kba: 'recovery code',
 };
 
-/** "password + security key or passkey (mfa)": what a sign-in proved; `mfa` becomes the suffix. */
-export function amrLabel(amr: string[] | undefined): string {
+/** The acr of a password + SMS/email code sign-in: there `otp` is a code by email, not an app's. */
+const ACR_OOB = 'urn:keygate:acr:oob';
+
+/** "password + security key or passkey (mfa)": what a sign-in proved; `mfa` becomes the suffix. `acr` tells an email code (`otp` at acr oob) from an app's. */
+export function amrLabel(amr: string[] | undefined, acr?: string): string {
   if (!amr || amr.length === 0) return 'not reported';
-  const parts = amr.filter((a) => a !== 'mfa').map((a) => AMR[a] ?? a);
+  const parts = amr.filter((a) => a !== 'mfa').map((a) => (a === 'otp' && acr === ACR_OOB ? 'code by email' : AMR[a] ?? a));
   return `${parts.join(' + ') || 'multiple factors'}${amr.includes('mfa') ? ' (mfa)' : ''}`;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Step-up before a sensitive account change (adding or removing a key, TOTP enrol/remove,
- * recovery codes, password change), and a fresh sign-in on request (a token needs one).
+ * SMS/email code destinations, recovery codes, password change), and a fresh sign-in on request (a token needs one).
  *
  * Contract of `withStepUp(username, change)`: runs `change`; when keygate answers 403
  * `step_up_required`, the user confirms it is them with one of the methods its `stepUp.accepts`
@@ -24,7 +24,7 @@ export interface StepUpOptions {
   promptsAgain?: boolean;
 }
 
-const EVERY_METHOD: StepUpMethod[] = ['webauthn', 'password+webauthn', 'password+totp', 'password+recovery_code'];
+const EVERY_METHOD: StepUpMethod[] = ['webauthn', 'password+webauthn', 'password+totp', 'password+sms', 'password+email', 'password+recovery_code'];
 
 export async function withStepUp<T>(username: string, change: () => Promise<T>, opts: StepUpOptions = {}): Promise<T> {
   try {
@@ -87,7 +87,7 @@ async function usable(accepts: StepUpMethod[]): Promise<StepUpMethod[]> {
   } catch {
     return accepts;
   }
-  const has: Record<string, boolean> = { webauthn: f.webauthn > 0, password: f.password, totp: f.totp, recovery_code: f.recoveryCodes.remaining > 0 };
+  const has: Record<string, boolean> = { webauthn: f.webauthn > 0, password: f.password, totp: f.totp, sms: f.sms !== null, email: f.email !== null, recovery_code: f.recoveryCodes.remaining > 0 };
   const ok = accepts.filter((m) => m.split('+').every((part) => has[part] !== false));
   return ok.length > 0 ? ok : accepts;
 }

@@ -1,7 +1,8 @@
 /**
  * Account security page: what this sign-in proved (amr/acr), a prominent notice after a
  * recovery-code sign-in (add a new key; codes left), the sign-in methods (password,
- * authenticator app, recovery codes: sign-in-methods.ts), every credential of the user
+ * authenticator app, SMS/email codes, recovery codes: sign-in-methods.ts, which warns when
+ * SMS/email codes are the only second factor), every credential of the user
  * (credential-card.ts) and "Add another", which runs a registration for the signed-in
  * username (keygate adds the credential to this account; excludeCredentials stop a key
  * from being registered twice), and, when keygate issues tokens, "Tokens for integrators"
@@ -41,7 +42,7 @@ export function renderAccount(ctx: AppContext): Page {
     ctx.navigate('sign-in');
   };
   const notice = me.session.recovery || ctx.recoveryNotice ? recoveryNotice(ctx.recoveryNotice?.remaining, () => addForm.querySelector<HTMLInputElement>('input')?.focus()) : undefined;
-  const methods = signInMethods({ username: me.user.username, passwordLogin: ctx.passwordLogin, loaded: (f) => notice?.remaining(f.recoveryCodes.remaining), signedOut });
+  const methods = signInMethods({ username: me.user.username, passwordLogin: ctx.passwordLogin, loaded: (f) => notice?.remaining(f.recoveryCodes.remaining), signedOut, addKey: () => addForm.querySelector<HTMLInputElement>('input')?.focus() });
   const activity = activitySection({ signedOut });
   const tokens = tokenSection({ audiences: ctx.tokenAudiences, username: me.user.username, refreshSession: () => ctx.refreshSession(), signedOut });
   const s = me.session;
@@ -49,7 +50,7 @@ export function renderAccount(ctx: AppContext): Page {
     h('section', { class: 'card', 'aria-labelledby': 'account-title' },
       h('h1', { id: 'account-title', tabindex: '-1' }, 'Account security'),
       h('p', { 'data-testid': 'account-user' }, `Signed in as ${me.user.displayName} (${me.user.username}).`),
-      h('p', { 'data-testid': 'session-proof' }, `This sign-in proved: ${amrLabel(s.amr)}.`),
+      h('p', { 'data-testid': 'session-proof' }, `This sign-in proved: ${amrLabel(s.amr, s.acr)}.`),
       h('dl', { class: 'facts' },
         fact('Assurance level (acr)', s.acr ?? 'not reported', 'session-acr'),
         fact('Signed in', when(s.authenticatedAt)),

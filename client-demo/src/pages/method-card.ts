@@ -19,7 +19,7 @@ export interface MethodCard {
   area: HTMLElement;
 }
 
-export function methodCard(o: { key: string; title: string; state: string; description: string; actions: (HTMLElement | false)[] }): MethodCard {
+export function methodCard(o: { key: string; title: string; state: string; description: string; extra?: (HTMLElement | false)[]; actions: (HTMLElement | false)[] }): MethodCard {
   const titleId = `method-${o.key}-title`;
   const area = h('div', { class: 'inline-form' });
   const element = h('li', { class: 'card method', 'aria-labelledby': titleId, 'data-testid': `method-${o.key}` },
@@ -28,6 +28,7 @@ export function methodCard(o: { key: string; title: string; state: string; descr
       h('span', { class: 'badge', 'data-testid': `method-${o.key}-state` }, o.state),
     ),
     h('p', { class: 'hint' }, o.description),
+    o.extra ?? [],
     o.actions.some(Boolean) && h('div', { class: 'actions' }, o.actions),
     area,
   );

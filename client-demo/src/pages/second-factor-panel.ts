@@ -111,6 +111,7 @@ export function secondFactorPanel(o: SecondFactorOptions): HTMLElement {
       announce('Sending a code…', 'busy');
       try {
         const r = await devPanel.step(channel === 'sms' ? 'Send a code by text message' : 'Send a code by email', () => api.oobSend(channel));
+        void devPanel.messages(); // DELIVERY=dev: the message shows in the developer panel
         const again = h('button', { type: 'button', class: 'secondary', disabled: true, onclick: () => sendCode(channel), 'data-testid': `${o.prefix}-${channel}-resend` }, 'Send again');
         setTimeout(() => again.removeAttribute('disabled'), r.resendAfterSeconds * 1000);
         sent = h('p', { class: 'hint', 'data-testid': `${o.prefix}-${channel}-sent` }, `We sent a code to ${r.to}. `, again);

@@ -3,7 +3,8 @@
  * to the page afterwards) that asks the signed-in user to confirm it is them with one of
  * the methods keygate accepts:
  *  - `webauthn`: a security-key/passkey sign-in by `username` (keygate requires UV);
- *  - `password+webauthn` | `password+totp` | `password+recovery_code`: the password for
+ *  - `password+webauthn` | `password+totp` | `password+sms` | `password+email` |
+ *    `password+recovery_code`: the password for
  *    `username` (POST /login/password), then that second step (second-factor-panel.ts).
  * Contract: resolves once keygate accepted the confirmation (the session is fresh again);
  * rejects with a DOMException `AbortError` when the user cancels. A single method starts
@@ -23,6 +24,8 @@ const LABELS: Record<StepUpMethod, string> = {
   webauthn: 'Security key or passkey',
   'password+webauthn': 'Password, then security key',
   'password+totp': 'Password, then authenticator app code',
+  'password+sms': 'Password, then a code by text message',
+  'password+email': 'Password, then a code by email',
   'password+recovery_code': 'Password, then recovery code',
 };
 
