@@ -11,6 +11,7 @@ import { originCheck } from './http/middleware/same-origin.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
 import { accountRoutes } from './http/routes/account-routes.js';
 import { adminRoutes } from './http/routes/admin-routes.js';
+import { approvalRoutes } from './http/routes/approval-routes.js';
 import { devRoutes } from './http/routes/dev-routes.js';
 import { factorRoutes } from './http/routes/factor-routes.js';
 import { fido2Routes } from './http/routes/fido2-routes.js';
@@ -85,6 +86,7 @@ export function buildApp(inputDeps: AppDeps, opts: { demoDir?: string | null } =
   api.use(jsonBody(config.bodyLimit));
   api.use(fido2Routes(deps));
   api.use(loginRoutes(deps));
+  api.use(approvalRoutes(deps));
   api.use(accountRoutes(deps));
   api.use(factorRoutes(deps));
   api.use(tokenRoutes(deps));

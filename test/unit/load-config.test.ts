@@ -160,6 +160,8 @@ describe('loadConfig overrides', () => {
     ['policyFile', { POLICY_FILE: '/etc/k/policy.json' }, '/etc/k/policy.json'],
     ['oobChannels', { OOB_CHANNELS: ' SMS, email,sms ', DELIVERY: 'dev' }, ['email', 'sms']],
     ['oobIpSendsPerHour', { OOB_IP_SENDS_PER_HOUR: '50' }, 50],
+    ['approval', { APPROVAL: 'true', PASSWORD_LOGIN: 'true' }, true],
+    ['approvalStreamSeconds', { APPROVAL_STREAM_SECONDS: '30' }, 30],
     ['oneTimeLinkTtlSeconds', { ONE_TIME_LINK_TTL_SECONDS: '600' }, 600],
     ['bootstrapAdmin', { BOOTSTRAP_ADMIN: 'root-admin' }, 'root-admin'],
   ];
@@ -299,6 +301,8 @@ describe('loadConfig refuses bad values with a TypeError naming the variable fir
     ['OOB_CHANNELS with DELIVERY=none', 'OOB_CHANNELS', { OOB_CHANNELS: 'email' }],
     ['OOB_CHANNELS sms with DELIVERY=smtp', 'OOB_CHANNELS', { OOB_CHANNELS: 'sms', DELIVERY: 'smtp', SMTP_URL: 'smtps://k:pw@mail.example.com:465', SMTP_FROM: 'no-reply@example.com' }],
     ['OOB_IP_SENDS_PER_HOUR zero', 'OOB_IP_SENDS_PER_HOUR', { OOB_IP_SENDS_PER_HOUR: '0' }],
+    ['APPROVAL without PASSWORD_LOGIN', 'APPROVAL', { APPROVAL: 'true' }],
+    ['APPROVAL_STREAM_SECONDS zero', 'APPROVAL_STREAM_SECONDS', { APPROVAL_STREAM_SECONDS: '0' }],
     ['TRUST_ANCHORS without a format', 'TRUST_ANCHORS', { TRUST_ANCHORS: '/etc/k/yubico.pem' }],
     ['TRUST_ANCHORS for format none', 'TRUST_ANCHORS', { TRUST_ANCHORS: 'none:/etc/k/x.pem' }],
     ['MDS_URL not a URL', 'MDS_URL', { MDS_URL: 'mds3' }],

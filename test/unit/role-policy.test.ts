@@ -48,7 +48,7 @@ describe('built-in defaults (POLICY_FILE unset)', () => {
       syncedAllowed: true,
       attachments: 'any',
       transports: 'any',
-      secondFactors: ['email', 'recovery_code', 'sms', 'totp'],
+      secondFactors: ['approval', 'email', 'recovery_code', 'sms', 'totp'],
       refuseMdsStatus: true,
       devAuthenticators: false,
       requiredAcr: ACR.singleFactor,

@@ -74,6 +74,8 @@ export async function finishAuthentication(
   let auditUserId = ceremony.userId;
   let response: AuthenticationResponseJSON | undefined;
   try {
+    // An approver's assertion (ceremonies/approve-sign-in.ts) approves one request and signs nobody in.
+    if (ceremony.approvalId !== undefined) throw new VerificationError('ceremony_mismatch', 'that challenge was issued to approve a sign-in (POST /account/approvals/{id}/approve), not to sign in');
     response = parseInput(authenticationResponse, body);
     const userHandle = response.response.userHandle;
     if (ceremony.userId === undefined && !userHandle) {
@@ -111,7 +113,7 @@ export async function finishAuthentication(
   }
 }
 
-interface UsedCredential {
+export interface UsedCredential {
   user: User;
   credential: SnapshotCredential;
   verified: VerifiedAuthentication;
@@ -157,7 +159,7 @@ async function fromSnapshot(deps: Deps, ceremony: Ceremony, response: Authentica
  * ordered checks and the signature, the credential's state, then the compare-and-set.
  * `onSigned` learns the owner once the signature verified (failures are audited under it).
  */
-async function verifyAndRecordUse(
+export async function verifyAndRecordUse(
   deps: Deps,
   ctx: { ip?: string },
   ceremony: Ceremony,

@@ -3,6 +3,7 @@ import { bool, count, dataKeys, origin, port, seconds, type ConfigKey } from './
 import { deliveryKeys } from './delivery-keys.js';
 import { trustKeys } from './trust-keys.js';
 import { oobKeys } from './oob-keys.js';
+import { approvalKeys } from './approval-keys.js';
 import { trustProxyProblem } from './trust-proxy-rules.js';
 
 export type { ConfigKey } from './config-values.js';
@@ -234,6 +235,7 @@ export const configKeys = {
   ...deliveryKeys,
   ...trustKeys,
   ...oobKeys,
+  ...approvalKeys,
   logLevel: { env: 'LOG_LEVEL', doc: 'pino log level (fatal, error, warn, info, debug, trace, silent).', default: 'info', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be a pino level' }) },
 } satisfies Record<string, ConfigKey<unknown>>;
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { deliveryConfigProblem } from './delivery-config-problem.js';
 import { oobConfigProblem } from './oob-keys.js';
+import { approvalConfigProblem } from './approval-keys.js';
 import { relatedOriginsProblem } from './related-origins-problem.js';
 import { configKeys, type Config, type ConfigKey, type DataKey } from './config-schema.js';
 
@@ -89,6 +90,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (deliveryProblem) throw new TypeError(deliveryProblem);
   const oobProblem = oobConfigProblem(config);
   if (oobProblem) throw new TypeError(oobProblem);
+  const approvalProblem = approvalConfigProblem(config);
+  if (approvalProblem) throw new TypeError(approvalProblem);
   // Every origin keygate answers ceremonies for; a related origin is served by keygate too (README, "Related origins").
   const acceptedOrigins = [...new Set([...config.rpOrigins, ...config.relatedOrigins])];
   const httpsOnly = acceptedOrigins.every((o) => o.startsWith('https:'));

@@ -114,6 +114,8 @@ export const ERROR_CATALOGUE = {
     message: 'Codes by text message or email are not available here.',
     variants: { sms: 'Codes by text message are not available here.', email: 'Codes by email are not available here.' },
   },
+  approval_disabled: { status: 403, message: 'Approving a sign-in from another device is not available here.' },
+  wrong_approval_number: { status: 403, message: 'That was not the number shown on the new device, so the sign-in was refused. If it was you, sign in again there.' },
   admin_required: {
     status: 403,
     message: 'This needs an administrator signed in with a hardware security key.',
@@ -135,6 +137,7 @@ export const ERROR_CATALOGUE = {
   },
   credential_not_found: { status: 404, message: 'No such security key or passkey on your account.' },
   unknown_token: { status: 404, message: 'No such token of yours (it may have expired already).' },
+  approval_not_found: { status: 404, message: 'There is no such sign-in request waiting: it was answered, it expired, or it was never made.' },
   link_not_found: { status: 404, message: 'This link is not valid: it was already used, it expired, or it was replaced by a newer one. Ask your administrator for a new one.' },
 
   // 409: a uniqueness rule or a concurrent change; nothing was written
@@ -154,6 +157,12 @@ export const ERROR_CATALOGUE = {
     status: 409,
     message: 'Start adding the phone number or email address again: the code expired, was tried too often, or was never sent.',
     variants: { alreadyEnrolled: 'This account already has a second factor. Sign in with it.' },
+  },
+  approval_not_pending: { status: 409, message: 'This sign-in request was already answered or has expired.' },
+  approval_not_approved: {
+    status: 409,
+    message: 'The sign-in has not been approved.',
+    variants: { pending: 'Waiting for the approval on your other device.', refused: 'The sign-in was refused or has expired. Sign in again.' },
   },
   last_factor: { status: 409, message: 'This is your last way to sign in. Add another security key, passkey or authenticator app before removing it.' },
   account_busy: { status: 409, message: 'Another change to this account is in progress. Please try again.' },

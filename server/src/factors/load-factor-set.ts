@@ -48,6 +48,7 @@ export async function loadFactorSet(
       recoveryCodes,
       sms: oobCounts('sms'),
       email: oobCounts('email'),
+      approval: usable.length > 0 && deps.config?.approval === true && (!policy || countsSecondFactor(policy, 'approval', channels, true)),
       // Unchanged by role: a password alone never enrols past this (sign-up's enrol stage).
       anySecondFactor: keys.length > 0 || hasTotp || (codes?.hashes.length ?? 0) > 0 || verified('sms') || verified('email'),
     },

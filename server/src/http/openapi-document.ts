@@ -15,6 +15,8 @@ import {
   oobConfirmRequest,
   oobEnrolRequest,
   oobSendRequest,
+  approvalDenyRequest,
+  approvalNumberRequest,
   newPasswordRequest,
   passwordLoginRequest,
   passwordSignupRequest,
@@ -62,6 +64,11 @@ const NAMED = {
   OobSendReply: R.oobSendReply,
   OobEnrolmentReply: R.oobEnrolmentReply,
   OobConfirmReply: R.oobConfirmReply,
+  ApprovalRequestReply: R.approvalRequestReply,
+  ApprovalStatusReply: R.approvalStatusReply,
+  Approval: R.approvalView,
+  ApprovalsReply: R.approvalsReply,
+  ApprovalDenyReply: R.approvalDenyReply,
   RecoveryCodesReply: R.recoveryCodesReply,
   TokenReply: R.tokenReply,
   IntrospectionReply: R.introspectionReply,
@@ -195,6 +202,22 @@ export function openApiDocument(config: Config) {
           { requestBody: body(codeRequest) },
         ),
       },
+      '/login/approval': {
+        post: ceremony(
+          'ApprovalRequestReply', 'Ask another signed-in device to approve this sign-in',
+          'APPROVAL=true only (else 403 approval_disabled). For the half sign-in of this session (`next` listed `approval`): 403 policy_violation (rule secondFactors) when the role does not count approval (admins never); 404 no_credentials when the account has no key to approve with; 429 rate_limited (3 requests per user per minute, against approval fatigue) with Retry-After. Replaces any earlier request of this session. Show `number`: the approving device must pick it among three (number matching), then confirm with its key (UV). 2 minutes. The user\'s other sessions learn of it through GET /account/approvals(/events).',
+        ),
+        get: ceremony(
+          'ApprovalStatusReply', 'Poll the approval of this sign-in',
+          '`status`: pending, approved (then POST /login/approval/complete), denied (a wrong number, a refusal, or "this was not me", which also ends the half sign-in), expired (2 minutes passed). 401 no_pending_sign_in; 404 approval_not_found (this half sign-in asked for none).',
+        ),
+      },
+      '/login/approval/complete': {
+        post: ceremony(
+          'CodeSignInReply', 'Complete a sign-in approved from another device',
+          'Once: the approved request of this session and half sign-in is taken atomically. 409 approval_not_approved (still pending, denied, expired, already used, or given for another attempt). Signs in (session rotated): amr pwd + mca (RFC 8176 multiple-channel) + mfa at acr urn:keygate:acr:mfa, with TOTP (phishable on this device, so not phr).',
+        ),
+      },
       '/signup/password': {
         post: ceremony('NextStepsReply', 'Create an account with a password', 'PASSWORD_LOGIN=true only. 400 weak_password (8-128 characters, not the username), invalid_username; 409 username_taken. The session may then only enrol a second factor (TOTP, or a key via /attestation/*); confirming it signs in.', { requestBody: body(passwordSignupRequest) }),
       },
@@ -211,6 +234,29 @@ export function openApiDocument(config: Config) {
       '/account/oob/confirm': { post: account('OobConfirmReply', 'Confirm a phone number or email address', 'The first code sent to it verifies it (5 tries). 400 invalid_confirmation_code; 409 no_pending_oob. For an enrolment session: signs in (`signedIn: true, session`).', { requestBody: body(oobConfirmRequest) }) },
       '/account/oob/{channel}': {
         delete: account('Ok', 'Remove the phone number or email address for codes', 'Step-up; 404 oob_not_enrolled; 409 last_factor when it is the last way to complete a sign-in; 409 account_busy.', { parameters: [{ name: 'channel', in: 'path', required: true, schema: { type: 'string', enum: ['sms', 'email'] } }] }),
+      },
+      '/account/approvals': {
+        get: account('ApprovalsReply', 'Sign-ins waiting for my approval', 'APPROVAL=true only (403 approval_disabled). The pending requests of my account: where each comes from (IP, browser), when, until when, and three numbers to choose from (never which one is right).'),
+      },
+      '/account/approvals/events': {
+        get: {
+          summary: 'Sign-ins waiting for my approval, as server-sent events',
+          description: 'text/event-stream: `event: approval` with `id:` the request id and `data:` an Approval (JSON) for each pending request, once per stream, found by polling the store every second (so requests made through any instance arrive); `: keep-alive` comments every 15 s; `event: end` (data `{ "reason" }`: signed_out, timeout, unavailable) and the end of the stream when the session ends or after APPROVAL_STREAM_SECONDS; `retry: 3000` for EventSource. 401 not_signed_in, 403 approval_disabled.',
+          security: [{ session: [] }],
+          responses: {
+            '200': { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+            ...refusals,
+          },
+        },
+      },
+      '/account/approvals/{id}/options': {
+        post: account('AuthenticationOptionsReply', 'Pick the number shown on the new device', '`{ number }`. The right one: request options for my own keys, UV required, for POST /account/approvals/{id}/approve. A wrong one DENIES the request (403 wrong_approval_number): number matching, against approving blindly. 404 approval_not_found (not a pending request of my account); 409 approval_not_pending (answered or expired).', { requestBody: body(approvalNumberRequest), parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'Approval request id (base64url)' }] }),
+      },
+      '/account/approvals/{id}/approve': {
+        post: account('Ok', 'Approve the sign-in with my key', 'The assertion for the options of /options, verified as a sign-in (challenge consumed first, signature, UV, counter compare-and-set, the key usable, my role policy) but my own session stays as it is. Then the request is approved, once: 409 approval_not_pending when it was answered, expired, or another approval won. 400 ceremony_mismatch for a challenge not issued for this request.', { requestBody: body(authenticationResultRequest), parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'Approval request id (base64url)' }] }),
+      },
+      '/account/approvals/{id}/deny': {
+        post: account('ApprovalDenyReply', 'Refuse the sign-in', '`{ notMe? }`. Denied; with `notMe: true` ("this was not me") the requesting half sign-in is ended as well (`ended`) and the report is audited. 404 approval_not_found; 409 approval_not_pending.', { requestBody: body(approvalDenyRequest, false), parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'Approval request id (base64url)' }] }),
       },
       '/account/recovery-codes': { post: account('RecoveryCodesReply', 'Generate recovery codes', 'Step-up. `{ codes: [10 × "XXXX-XXXX-XXXX"] }`, shown once; replaces every earlier code.') },
       '/account/me': { get: account('MeReply', 'Who am I', 'The signed-in user and session (401 not_signed_in otherwise).') },

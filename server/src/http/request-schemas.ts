@@ -106,3 +106,8 @@ export const adminReasonRequest = z.object({ reason: z.string().trim().min(1).ma
 export const linkOptionsRequest = registrationOptionsRequest.omit({ username: true, displayName: true }).extend({
   link: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be the secret from a keygate link'),
 });
+
+/** POST /account/approvals/{id}/options: the number the approver picked. */
+export const approvalNumberRequest = z.object({ number: z.number().int().min(0).max(99) }).strict();
+/** POST /account/approvals/{id}/deny: "this was not me" also ends the requesting half sign-in. */
+export const approvalDenyRequest = z.object({ notMe: z.boolean().optional() }).strict();

@@ -56,7 +56,7 @@ export const userView = z.object({ id: base64url, username: z.string(), displayN
 export const sessionView = z.object({
   authenticatedAt: isoDate,
   authTime: z.number().int().describe('JWT-style auth_time: seconds since the epoch (the same instant as authenticatedAt)'),
-  amr: z.array(z.string()).describe('RFC 8176 methods: pwd, hwk, swk, user, pin, otp, kba, mfa'),
+  amr: z.array(z.string()).describe('RFC 8176 methods: pwd, hwk, swk, user, pin, otp, sms, kba, mca, mfa'),
   acr: z.string().describe('urn:keygate:acr:sf | recovery | oob | mfa | phr | phrh'),
   userVerified: z.boolean(),
   credentialId: base64url.nullable(),
@@ -64,7 +64,7 @@ export const sessionView = z.object({
   expiresAt: isoDate,
 });
 
-export const nextStep = z.enum(['webauthn', 'totp', 'sms', 'email', 'recovery_code', 'enrol']);
+export const nextStep = z.enum(['webauthn', 'totp', 'sms', 'email', 'approval', 'recovery_code', 'enrol']);
 
 /** A half sign-in (password accepted, second step missing) as GET /session shows it; no ids (the cookie is the handle). */
 export const pendingSignInView = z.object({
@@ -250,6 +250,27 @@ export const oobEnrolmentReply = reply({
   to: z.string().describe('The same, masked'),
   expiresInSeconds: z.number().int().positive(),
 });
+// ---- Sign-in approval from a signed-in device -----------------------------------------
+
+export const approvalStatus = z.enum(['pending', 'approved', 'denied', 'expired']);
+export const approvalRequestReply = reply({
+  requestId: base64url.describe('The request, as approvers see it'),
+  number: z.number().int().min(10).max(99).describe('Show this number: the approver must pick it among three'),
+  expiresAt: isoDate.describe('The approval must be given before this (2 minutes)'),
+});
+export const approvalStatusReply = reply({ requestId: base64url, number: z.number().int().min(10).max(99), status: approvalStatus, expiresAt: isoDate });
+/** A pending request as an approving session sees it: where it comes from, when, and the three numbers (never which is right). */
+export const approvalView = z.object({
+  id: base64url,
+  ip: z.string().nullable().describe('The requesting client\'s IP (as TRUST_PROXY lets keygate see it)'),
+  userAgent: z.string().nullable().describe('The requesting browser\'s User-Agent'),
+  createdAt: isoDate,
+  expiresAt: isoDate,
+  choices: z.array(z.number().int().min(10).max(99)).length(3).describe('Pick the one the new device shows'),
+});
+export const approvalsReply = reply({ approvals: z.array(approvalView) });
+export const approvalDenyReply = reply({ ended: z.boolean().describe('"This was not me": the requesting half sign-in was ended') });
+
 export const oobConfirmReply = reply({ signedIn: z.boolean().describe('An enrolment session is now signed in'), session: sessionView.optional() });
 export const totpEnrolmentReply = reply({
   otpauthUri: z.string().regex(/^otpauth:\/\/totp\//),

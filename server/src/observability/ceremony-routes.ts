@@ -15,6 +15,8 @@ export const CEREMONY_ROUTES: Readonly<Record<string, { ceremony: CeremonyKind; 
   'POST /login/recovery-code': { ceremony: 'recovery_code', step: 'single' },
   'POST /login/oob/send': { ceremony: 'oob_code', step: 'start' },
   'POST /login/oob': { ceremony: 'oob_code', step: 'finish' },
+  'POST /login/approval': { ceremony: 'approval', step: 'start' },
+  'POST /login/approval/complete': { ceremony: 'approval', step: 'finish' },
   'POST /token': { ceremony: 'token', step: 'single' },
 };
 

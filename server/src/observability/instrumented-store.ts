@@ -64,6 +64,7 @@ export function instrumentStore(inner: Store, metrics: Metrics): Store {
     metadata: wrap('metadata', inner.metadata),
     links: wrap('links', inner.links),
     oob: wrap('oob', inner.oob),
+    approvals: wrap('approvals', inner.approvals),
     ping: wrap('store', { ping: () => inner.ping() }).ping,
     close: () => inner.close(),
   };

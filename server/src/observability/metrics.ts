@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 /** The ceremonies counted by `keygate_ceremonies_*_total` (see ceremony-routes.ts). */
-export const CEREMONY_KINDS = ['registration', 'authentication', 'password', 'password_signup', 'totp', 'recovery_code', 'oob_code', 'token'] as const;
+export const CEREMONY_KINDS = ['registration', 'authentication', 'password', 'password_signup', 'totp', 'recovery_code', 'oob_code', 'approval', 'token'] as const;
 export type CeremonyKind = (typeof CEREMONY_KINDS)[number];
 
 /** Every metric keygate exports, registered in one Registry of its own. */

@@ -15,11 +15,17 @@ export interface FactorSet {
   sms: boolean;
   /** A verified email address, likewise. */
   email: boolean;
+  /**
+   * Another signed-in device may approve the sign-in (APPROVAL on, counted by the role, and a
+   * usable key to confirm the approval with). Never a way in by itself: it needs a session
+   * signed in some other way, so canCompleteSignIn ignores it.
+   */
+  approval?: boolean;
   /** Any second factor on record, usable or not (a flagged key counts). */
   anySecondFactor: boolean;
 }
 
-export type NextStep = 'webauthn' | 'totp' | 'sms' | 'email' | 'recovery_code' | 'enrol';
+export type NextStep = 'webauthn' | 'totp' | 'sms' | 'email' | 'approval' | 'recovery_code' | 'enrol';
 
 /**
  * After a correct password: the second factors that can complete the sign-in; `enrol` only
@@ -34,6 +40,9 @@ export function nextSteps(f: FactorSet): NextStep[] {
   // One-time codes by SMS or email: below TOTP (phishable, and SMS can be SIM-swapped).
   if (f.sms) next.push('sms');
   if (f.email) next.push('email');
+  // Approval from another signed-in device (it only works while one is signed in: the
+  // requester cannot know, so it is offered whenever it could be).
+  if (f.approval) next.push('approval');
   if (f.recoveryCodes > 0) next.push('recovery_code');
   return next;
 }

@@ -23,7 +23,7 @@ import { ACR, type Acr } from './sign-in-proof.js';
  *     "syncedAllowed": false,
  *     "attachments": ["cross-platform"],            // or "any"
  *     "transports": ["usb", "nfc"],                 // or "any"
- *     "secondFactors": [],                          // of "totp", "recovery_code", "sms", "email"
+ *     "secondFactors": [],                          // of "totp", "recovery_code", "sms", "email", "approval"
  *     "refuseMdsStatus": true,
  *     "devAuthenticators": false,
  *     "requiredAcr": "urn:keygate:acr:phrh" } } }
@@ -43,9 +43,9 @@ export const ATTACHMENTS = ['platform', 'cross-platform'] as const;
 /**
  * The non-WebAuthn factors that may complete a password sign-in (policy/second-factor-policy.ts).
  * `sms` and `email` (one-time codes) count only where the deployment enables the channel
- * (OOB_CHANNELS) as well.
+ * (OOB_CHANNELS) as well; `approval` (another signed-in device approves) only where APPROVAL is on.
  */
-export const POLICY_SECOND_FACTORS = ['totp', 'recovery_code', 'sms', 'email'] as const;
+export const POLICY_SECOND_FACTORS = ['totp', 'recovery_code', 'sms', 'email', 'approval'] as const;
 
 export type AttestationFormat = (typeof ATTESTATION_FORMATS)[number];
 export type Transport = (typeof TRANSPORTS)[number];
@@ -111,8 +111,8 @@ const USER_DEFAULT: RoleFields = {
   syncedAllowed: true,
   attachments: 'any',
   transports: 'any',
-  // SMS and email codes count only where OOB_CHANNELS enables the channel (second-factor-policy.ts).
-  secondFactors: ['email', 'recovery_code', 'sms', 'totp'],
+  // SMS and email codes count only where OOB_CHANNELS enables the channel, approval only with APPROVAL (second-factor-policy.ts).
+  secondFactors: ['approval', 'email', 'recovery_code', 'sms', 'totp'],
   refuseMdsStatus: true,
   devAuthenticators: false,
   requiredAcr: ACR.singleFactor,

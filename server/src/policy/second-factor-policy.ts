@@ -19,10 +19,14 @@ export type OobFactor = (typeof OOB_FACTORS)[number];
 /**
  * Whether a factor completes a sign-in for this role in this deployment: the role counts it
  * and, for SMS and email codes, OOB_CHANNELS enables the channel (off by default: a
- * deployment opts in, knowing SMS's weaknesses: SIM swap, phishing).
+ * deployment opts in, knowing SMS's weaknesses: SIM swap, phishing); for `approval`, APPROVAL
+ * is on (a deployment opts in, knowing push approval's weakness: approval fatigue, which
+ * number matching and the per-user request limit answer).
  */
-export function countsSecondFactor(policy: Pick<RolePolicy, 'secondFactors'>, factor: PolicySecondFactor, oobChannels: readonly string[]): boolean {
+export function countsSecondFactor(policy: Pick<RolePolicy, 'secondFactors'>, factor: PolicySecondFactor, oobChannels: readonly string[], approval = false): boolean {
   if (!mayUseSecondFactor(policy, factor)) return false;
+  // Approval from a signed-in device: only where APPROVAL enables it.
+  if (factor === 'approval') return approval;
   return !(OOB_FACTORS as readonly string[]).includes(factor) || oobChannels.includes(factor);
 }
 

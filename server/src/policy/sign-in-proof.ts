@@ -13,7 +13,12 @@ export type ProvenFactor =
   /** A one-time code sent by SMS (`sms`) or email (`email`) and taken once. */
   | { kind: 'sms' }
   | { kind: 'email' }
-  | { kind: 'recovery_code' };
+  | { kind: 'recovery_code' }
+  /**
+   * Another of the user's signed-in sessions approved this half sign-in: the approver picked
+   * the number this device showed and confirmed with a WebAuthn assertion with UV.
+   */
+  | { kind: 'approval' };
 
 /** keygate's assurance levels, lowest first; policies compare them with `acrRank`. */
 export const ACR = {
@@ -62,6 +67,8 @@ export function deriveSignInProof(factors: readonly ProvenFactor[]): SignInProof
     if (f.kind === 'totp' || f.kind === 'email') amr.add('otp');
     if (f.kind === 'sms') amr.add('sms');
     if (f.kind === 'recovery_code') amr.add('kba');
+    // RFC 8176 `mca`: multiple-channel authentication (the approval travelled over another signed-in device).
+    if (f.kind === 'approval') amr.add('mca');
     if (f.kind === 'webauthn') {
       amr.add(f.hardwareBound ? 'hwk' : 'swk');
       if (f.userVerified) amr.add('user');
@@ -75,6 +82,10 @@ export function deriveSignInProof(factors: readonly ProvenFactor[]): SignInProof
   if (mfa && amr.has('kba')) acr = ACR.recovery;
   else if (mfa && webauthn) acr = webauthn.hardwareBound ? ACR.phishingResistantHardware : ACR.phishingResistant;
   else if (mfa && factors.some((f) => f.kind === 'sms' || f.kind === 'email')) acr = ACR.oob;
+  // Password + approval is placed with TOTP at `mfa`: the approving device proved possession
+  // of a key with UV, but THIS device only typed a password, and a real-time phishing relay
+  // can show the victim the right number, so it is not phishing-resistant; it is above `oob`
+  // because the second channel is keygate's own authenticated session, not a carrier network.
   else if (mfa) acr = ACR.mfa;
   return { amr: [...amr], acr };
 }

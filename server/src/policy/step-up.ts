@@ -14,6 +14,8 @@ import { ACR } from './sign-in-proof.js';
  *   nor TOTP: the weakest second factor steps up only where nothing stronger exists;
  * - password + recovery code, only to ADD a factor: that is how a user who lost their key
  *   gets back in; removing factors, the password or the codes needs more.
+ * - never password + approval from another device (amr `mca`): the approver's key could step
+ *   up itself, and an approval sent to a distracted user is exactly what step-up guards against.
  * Otherwise 403 `step_up_required`, whose reply names what would satisfy it (`stepUp.accepts`)
  * and the window; stepping up is signing in again that way, then repeating the call.
  */

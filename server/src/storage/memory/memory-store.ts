@@ -4,6 +4,7 @@ import { createMemoryFactors } from './memory-factors.js';
 import { createMemoryTokens } from './memory-tokens.js';
 import { createMemoryTrust } from './memory-trust.js';
 import { createMemoryOob } from './memory-oob.js';
+import { createMemoryApprovals } from './memory-approval.js';
 import type {
   AuditEvent,
   AuditStore,
@@ -276,6 +277,7 @@ export function createMemoryStore(): Store {
     locks: createMemoryLocks(),
     ...createMemoryTrust(),
     ...createMemoryOob(),
+    ...createMemoryApprovals(),
     async ping() {},
     async close() {},
   };

@@ -30,4 +30,8 @@ export async function ensureIndexes(db: Db): Promise<void> {
   // Out-of-band codes (mongo-oob.ts): sign-in codes and send limits expire; destinations are per user (`_id`).
   await db.collection('oob_codes').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
   await db.collection('oob_sends').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
+  // Sign-in approval requests (mongo-approval.ts): one per requesting session (`_id`); approvers find them by requestId and by user.
+  await db.collection('approvals').createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'ttl' });
+  await db.collection('approvals').createIndex({ requestId: 1 }, { name: 'by_request_id', unique: true });
+  await db.collection('approvals').createIndex({ userId: 1, createdAt: 1 }, { name: 'by_user' });
 }

@@ -7,6 +7,7 @@ import { mongoFactors } from './mongo-factors.js';
 import { mongoTokens } from './mongo-tokens.js';
 import { mongoTrust } from './mongo-trust.js';
 import { mongoOob } from './mongo-oob.js';
+import { mongoApprovals } from './mongo-approval.js';
 import { ensureIndexes } from './ensure-indexes.js';
 
 type Doc<T extends { id: string }> = Omit<T, 'id'> & { _id: string };
@@ -255,6 +256,7 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
     locks: mongoLocks(db),
     ...mongoTrust(db),
     ...mongoOob(db),
+    ...mongoApprovals(db),
     async ping() {
       await guard(() => db.command({ ping: 1 }));
     },
