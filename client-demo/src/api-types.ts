@@ -60,6 +60,11 @@ export type RecoveryCodesReply = Of<typeof R.recoveryCodesReply>;
 export type CredentialsReply = Of<typeof R.credentialsReply>;
 export type NextStepsReply = Of<typeof R.nextStepsReply>;
 export type OobSendReply = Of<typeof R.oobSendReply>;
+export type ApprovalRequestReply = Of<typeof R.approvalRequestReply>;
+export type ApprovalStatusReply = Of<typeof R.approvalStatusReply>;
+export type ApprovalView = Of<typeof R.approvalView>;
+export type ApprovalsReply = Of<typeof R.approvalsReply>;
+export type ApprovalDenyReply = Of<typeof R.approvalDenyReply>;
 /** SMS or email, the channels of one-time codes. */
 export type OobChannel = Of<typeof R.oobSendReply>['channel'];
 /** `POST /account/oob`: where the first code went (`to`, masked) and the destination as keygate keeps it. */

@@ -29,6 +29,10 @@ import type {
   OobConfirmReply,
   OobEnrolment,
   OobSendReply,
+  ApprovalRequestReply,
+  ApprovalStatusReply,
+  ApprovalsReply,
+  ApprovalDenyReply,
   RecoveryCodesReply,
   RegistrationOptions,
   RegistrationReply,
@@ -115,6 +119,15 @@ export const api = {
   recoveryCodeLogin: (code: string) => call<CodeSignInReply>('POST', '/login/recovery-code', { code }),
   oobSend: (channel: OobChannel) => call<OobSendReply>('POST', '/login/oob/send', { channel }),
   oobLogin: (code: string) => call<CodeSignInReply>('POST', '/login/oob', { code }),
+  /** Sign-in approval: the requesting device asks, polls, then completes. */
+  approvalRequest: () => call<ApprovalRequestReply>('POST', '/login/approval', {}),
+  approvalStatus: () => call<ApprovalStatusReply>('GET', '/login/approval'),
+  approvalComplete: () => call<CodeSignInReply>('POST', '/login/approval/complete', {}),
+  /** Sign-in approval: a signed-in device lists, picks the number (→ assertion options), approves with its key, or denies. */
+  approvals: () => call<ApprovalsReply>('GET', '/account/approvals'),
+  approvalOptions: (id: string, number: number) => call<AuthenticationOptions>('POST', `/account/approvals/${encodeURIComponent(id)}/options`, { number }),
+  approvalApprove: (id: string, response: unknown) => call<OkReply>('POST', `/account/approvals/${encodeURIComponent(id)}/approve`, response),
+  approvalDeny: (id: string, notMe: boolean) => call<ApprovalDenyReply>('POST', `/account/approvals/${encodeURIComponent(id)}/deny`, { notMe }),
   /** A new account with a password; it must then enrol a second factor (`next: ["enrol"]`). */
   passwordSignup: (username: string, password: string, displayName?: string) => call<NextStepsReply>('POST', '/signup/password', { username, password, displayName }),
 

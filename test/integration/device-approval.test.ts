@@ -121,14 +121,14 @@ describe.each(testStores().map((f) => [f.name, f] as const))('sign-in approval f
     expect(list[0]).not.toHaveProperty('number');
     expect(typeof list[0].ip).toBe('string');
 
-    expect((await device.get('/login/approval')).body).toMatchObject({ requestId, status: 'pending', number });
+    expect((await device.get('/login/approval')).body).toMatchObject({ status: 'ok', requestId, state: 'pending', number });
     const early = await device.post('/login/approval/complete').send({});
     expect([early.status, early.body.code]).toEqual([409, 'approval_not_approved']);
 
     const { options, result } = await approve(approver, auth, credentialId, requestId, number);
     expect(options.body).toMatchObject({ userVerification: 'required', allowCredentials: [{ id: credentialId }] });
     expectStatus(result, 200, 'approve');
-    expect((await device.get('/login/approval')).body.status).toBe('approved');
+    expect((await device.get('/login/approval')).body.state).toBe('approved');
     const done = expectStatus(await device.post('/login/approval/complete').send({}), 200, 'POST /login/approval/complete');
     expect(done.body.session.amr).toEqual(expect.arrayContaining(['pwd', 'mca', 'mfa']));
     expect(done.body.session.acr).toBe(ACR_MFA);
@@ -151,7 +151,7 @@ describe.each(testStores().map((f) => [f.name, f] as const))('sign-in approval f
     const wrong = ((await approver.get('/account/approvals')).body.approvals[0].choices as number[]).find((n) => n !== number)!;
     const res = await approver.post(`/account/approvals/${requestId}/options`).send({ number: wrong });
     expect([res.status, res.body.code]).toEqual([403, 'wrong_approval_number']);
-    expect((await device.get('/login/approval')).body.status).toBe('denied');
+    expect((await device.get('/login/approval')).body.state).toBe('denied');
     const right = await approve(approver, auth, credentialId, requestId, number);
     expect([right.result.status, right.result.body.code]).toEqual([409, 'approval_not_pending']);
     const complete = await device.post('/login/approval/complete').send({});
@@ -165,8 +165,8 @@ describe.each(testStores().map((f) => [f.name, f] as const))('sign-in approval f
     const { agent: device, requestId, number } = await requestingDevice(h);
     const options = expectStatus(await approver.post(`/account/approvals/${requestId}/options`).send({ number }), 200, 'options in time');
     h.clock.advance(120_000);
-    expect((await device.get('/login/approval')).body.status).toBe('expired');
-    expect((await device.get('/login/approval')).body.status).toBe('expired');
+    expect((await device.get('/login/approval')).body.state).toBe('expired');
+    expect((await device.get('/login/approval')).body.state).toBe('expired');
     expect((await approver.get('/account/approvals')).body.approvals).toEqual([]);
     const response = await auth.getAssertion({ challenge: options.body.challenge, credentialId, flags: { uv: true } });
     const late = await approver.post(`/account/approvals/${requestId}/approve`).send(response);
@@ -236,7 +236,7 @@ describe.each(testStores().map((f) => [f.name, f] as const))('sign-in approval f
     // A plain denial leaves the half sign-in to try another way.
     const { agent: device2, requestId: id2 } = await requestingDevice(h);
     expect(expectStatus(await approver.post(`/account/approvals/${id2}/deny`).send({}), 200, 'deny').body.ended).toBe(false);
-    expect((await device2.get('/login/approval')).body.status).toBe('denied');
+    expect((await device2.get('/login/approval')).body.state).toBe('denied');
     expect((await sessionOf(device2)).pendingSignIn).toBeDefined();
   });
 

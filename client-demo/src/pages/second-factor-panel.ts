@@ -8,7 +8,10 @@
  *    `recovery` says how many remain);
  *  - `sms` / `email`: POST /login/oob/send sends a code to the enrolled phone or address
  *    (the reply names it masked; "Send again" once the resend wait is over), then the
- *    6-digit code, POST /login/oob. With DELIVERY=dev the message is in the developer panel.
+ *    6-digit code, POST /login/oob. With DELIVERY=dev the message is in the developer panel;
+ *  - `approval`: POST /login/approval, show the number the user must pick on a signed-in
+ *    device (number matching), poll GET /login/approval every 2 s, and once approved
+ *    POST /login/approval/complete; denied or expired is said in place (ask again).
  * With a single code method its form is shown at once. A verified step calls `verified`
  * with keygate's reply and how the user signed in; `no_pending_sign_in` (the half sign-in
  * expired) calls `expired`; other refusals (`invalid_code`, `code_already_used`,
@@ -37,6 +40,7 @@ const LABELS: Record<SecondFactor, string> = {
   recovery_code: 'Use a recovery code',
   sms: 'Get a code by text message',
   email: 'Get a code by email',
+  approval: 'Approve from a signed-in device',
 };
 const CODE_FIELD = {
   totp: { label: 'Code from your authenticator app', hint: '6 digits; the app shows a new one every 30 seconds.', max: '10', mode: 'numeric', how: 'with your password and authenticator app' },
@@ -123,9 +127,65 @@ export function secondFactorPanel(o: SecondFactorOptions): HTMLElement {
     });
   }
 
+  let polling: ReturnType<typeof setInterval> | undefined;
+  const stopPolling = () => {
+    if (polling !== undefined) clearInterval(polling);
+    polling = undefined;
+  };
+
+  /** Ask the user's signed-in sessions to approve; they must pick the number shown here. */
+  function askApproval(): void {
+    error.clear();
+    stopPolling();
+    void whileBusy(panel, async () => {
+      try {
+        const r = await devPanel.step('Second step: ask a signed-in device to approve', () => api.approvalRequest());
+        const status = h('p', { class: 'hint', 'data-testid': `${o.prefix}-approval-status`, role: 'status' }, 'Waiting for your approval…');
+        replaceChildren(area, h('div', { class: 'approval-request', 'data-testid': `${o.prefix}-approval-request` },
+          h('p', {}, 'On a device where you are signed in, open your account and pick this number, then confirm with your security key:'),
+          h('p', { class: 'approval-number', 'data-testid': `${o.prefix}-approval-number` }, String(r.number)),
+          h('p', { class: 'hint' }, `It expires at ${new Date(r.expiresAt).toLocaleTimeString()}. If you did not ask for it on this device, do not approve it anywhere.`),
+          status,
+          h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', onclick: () => askApproval(), 'data-testid': `${o.prefix}-approval-again` }, 'Ask again')),
+        ));
+        announce(`Pick ${r.number} on your other device.`, 'info');
+        let busy = false;
+        polling = setInterval(() => {
+          if (busy || !panel.isConnected) {
+            if (!panel.isConnected) stopPolling();
+            return;
+          }
+          busy = true;
+          void (async () => {
+            try {
+              const s = await api.approvalStatus();
+              if (s.state === 'approved') {
+                stopPolling();
+                const reply = await devPanel.step('Second step: approved on a signed-in device', () => api.approvalComplete());
+                await o.verified(reply, 'with your password and approval from a signed-in device');
+              } else if (s.state !== 'pending') {
+                stopPolling();
+                status.textContent = s.state === 'denied' ? 'The request was denied on your other device. Ask again, or use another way.' : 'The request expired. Ask again, or use another way.';
+              }
+            } catch (err) {
+              stopPolling();
+              await fail(err);
+            } finally {
+              busy = false;
+            }
+          })();
+        }, 2000);
+      } catch (err) {
+        await fail(err);
+      }
+    });
+  }
+
   const choose = (m: SecondFactor) => {
     sent = undefined;
-    if (m === 'webauthn') useKey();
+    stopPolling();
+    if (m === 'approval') askApproval();
+    else if (m === 'webauthn') useKey();
     else if (m === 'sms' || m === 'email') sendCode(m);
     else codeForm(m);
   };

@@ -209,7 +209,7 @@ export function openApiDocument(config: Config) {
         ),
         get: ceremony(
           'ApprovalStatusReply', 'Poll the approval of this sign-in',
-          '`status`: pending, approved (then POST /login/approval/complete), denied (a wrong number, a refusal, or "this was not me", which also ends the half sign-in), expired (2 minutes passed). 401 no_pending_sign_in; 404 approval_not_found (this half sign-in asked for none).',
+          '`state`: pending, approved (then POST /login/approval/complete), denied (a wrong number, a refusal, or "this was not me", which also ends the half sign-in), expired (2 minutes passed). 401 no_pending_sign_in; 404 approval_not_found (this half sign-in asked for none).',
         ),
       },
       '/login/approval/complete': {

@@ -258,7 +258,7 @@ export const approvalRequestReply = reply({
   number: z.number().int().min(10).max(99).describe('Show this number: the approver must pick it among three'),
   expiresAt: isoDate.describe('The approval must be given before this (2 minutes)'),
 });
-export const approvalStatusReply = reply({ requestId: base64url, number: z.number().int().min(10).max(99), status: approvalStatus, expiresAt: isoDate });
+export const approvalStatusReply = reply({ requestId: base64url, number: z.number().int().min(10).max(99), state: approvalStatus.describe('pending, approved (POST /login/approval/complete now), denied or expired'), expiresAt: isoDate });
 /** A pending request as an approving session sees it: where it comes from, when, and the three numbers (never which is right). */
 export const approvalView = z.object({
   id: base64url,

@@ -47,7 +47,8 @@ export function approvalRoutes(deps: Deps): Router {
 
   r.get('/login/approval', async (req, res) => {
     const result = await approvalStatus(deps, { sessionId: sessionIdOf(req, deps.config) });
-    res.json({ ...OK, ...result, expiresAt: result.expiresAt.toISOString() });
+    // `state`, not `status`: every reply's `status` is ok | failed.
+    res.json({ ...OK, requestId: result.requestId, number: result.number, state: result.status, expiresAt: result.expiresAt.toISOString() });
   });
 
   r.post('/login/approval/complete', async (req, res) => {
