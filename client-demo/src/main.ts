@@ -1,7 +1,9 @@
 /**
  * keygate demo entry: a hash-routed single page app (#/sign-in, #/register, #/account, and
  * for password sign-ins #/second-step and #/enrol; #/admin for administrators; a one-time
- * registration link `#link=<secret>` shows its own page, link-page.ts) over keygate's real endpoints. Page
+ * registration link `#link=<secret>` shows its own page, link-page.ts; `#approvals`, the link
+ * in keygate's "approve a sign-in?" message, shows the account page with focus on its
+ * sign-in requests, approvals-panel.ts) over keygate's real endpoints. Page
  * changes are serialised: the old page is disposed (e.g. passkey autofill cancelled) and any
  * pending ceremony aborted before the new one renders. After a navigation, focus moves to
  * the new page's heading so keyboard and screen-reader users land on it.
@@ -91,7 +93,11 @@ const ctx: AppContext = {
   },
 };
 
+/** keygate's approval message links to `/#approvals`: the account page, its sign-in requests in view. */
+const APPROVALS_HASH = '#approvals';
+
 function routeFromHash(): DemoRoute | undefined {
+  if (location.hash === APPROVALS_HASH) return 'account';
   const name = /^#\/([a-z-]+)/.exec(location.hash)?.[1];
   return name && name in ROUTES ? (name as DemoRoute) : undefined;
 }
@@ -118,18 +124,19 @@ async function show(first: boolean): Promise<void> {
   // A one-time link keeps its fragment until it is used (a reload still works); link-page.ts removes it.
   const secret = linkSecretOf(location.hash);
   const route = secret === undefined ? allowed(routeFromHash()) : undefined;
+  const focusApprovals = route === 'account' && location.hash === APPROVALS_HASH;
   if (route !== undefined && `#/${route}` !== location.hash) history.replaceState(null, '', `#/${route}`);
   await current?.dispose?.();
   WebAuthnAbortService.cancelCeremony(); // leaving a page abandons its ceremony, if one is still pending
   clearBusy(); // ...and its "waiting for your key" message
-  const page = route === undefined ? renderLink(ctx, secret!) : ROUTES[route](ctx);
+  const page = route === undefined ? renderLink(ctx, secret!) : focusApprovals ? renderAccount(ctx, { focusApprovals }) : ROUTES[route](ctx);
   current = page;
   currentRoute = route;
   replaceChildren(document.getElementById('page')!, page.element);
   document.title = `${page.title} · keygate demo`;
   renderNav();
   page.mounted?.();
-  if (!first) page.element.querySelector<HTMLElement>('h1')?.focus();
+  if (!first && !focusApprovals) page.element.querySelector<HTMLElement>('h1')?.focus();
 }
 
 function renderNav(): void {

@@ -7,7 +7,9 @@
  * username (keygate adds the credential to this account; excludeCredentials stop a key
  * from being registered twice), and, when keygate issues tokens, "Tokens for integrators"
  * (token-section.ts), "Sign out everywhere else" (sessions-section.ts) and the user's recent
- * activity (activity-section.ts). Not signed in (401) sends the user to Sign in. Changes
+ * activity (activity-section.ts). With APPROVAL=true, "Sign-in requests" (approvals-panel.ts)
+ * shows other devices' sign-ins waiting for this user's approval, live; `focusApprovals`
+ * (the `#approvals` link of keygate's message) moves focus there. Not signed in (401) sends the user to Sign in. Changes
  * are sensitive: after `step_up_required` the user confirms it is them and the change is
  * retried (withStepUp).
  */
@@ -24,10 +26,11 @@ import { credentialCard } from './credential-card.js';
 import { recoveryNotice } from './recovery-notice.js';
 import { signInMethods } from './sign-in-methods.js';
 import { activitySection } from './activity-section.js';
+import { approvalsPanel } from './approvals-panel.js';
 import { sessionsSection } from './sessions-section.js';
 import { tokenSection } from './token-section.js';
 
-export function renderAccount(ctx: AppContext): Page {
+export function renderAccount(ctx: AppContext, opts: { focusApprovals?: boolean } = {}): Page {
   const me = ctx.me!;
   const list = h('ul', { class: 'credential-list', 'aria-labelledby': 'credentials-title', 'data-testid': 'credential-list' }, h('li', {}, 'Loading…'));
   const listTitle = h('h2', { id: 'credentials-title', tabindex: '-1' }, 'Your security keys and passkeys');
@@ -44,6 +47,7 @@ export function renderAccount(ctx: AppContext): Page {
   const notice = me.session.recovery || ctx.recoveryNotice ? recoveryNotice(ctx.recoveryNotice?.remaining, () => addForm.querySelector<HTMLInputElement>('input')?.focus()) : undefined;
   const methods = signInMethods({ username: me.user.username, passwordLogin: ctx.passwordLogin, loaded: (f) => notice?.remaining(f.recoveryCodes.remaining), signedOut, addKey: () => addForm.querySelector<HTMLInputElement>('input')?.focus() });
   const activity = activitySection({ signedOut });
+  const approvals = approvalsPanel({ signedOut });
   const tokens = tokenSection({ audiences: ctx.tokenAudiences, username: me.user.username, refreshSession: () => ctx.refreshSession(), signedOut });
   const s = me.session;
   const root = h('div', {},
@@ -57,6 +61,7 @@ export function renderAccount(ctx: AppContext): Page {
       ),
     ),
     notice?.element,
+    approvals.element,
     methods.element,
     h('section', { 'aria-labelledby': 'credentials-title' }, listTitle, list),
     h('section', { class: 'card', 'aria-labelledby': 'add-title' },
@@ -107,5 +112,14 @@ export function renderAccount(ctx: AppContext): Page {
     });
   });
 
-  return { title: 'Account security', element: root, mounted: () => void Promise.all([load(false), methods.load(false), activity.load()]) };
+  return {
+    title: 'Account security',
+    element: root,
+    mounted: () => {
+      approvals.start();
+      if (opts.focusApprovals) approvals.focus();
+      void Promise.all([load(false), methods.load(false), activity.load()]);
+    },
+    dispose: () => approvals.stop(),
+  };
 }
