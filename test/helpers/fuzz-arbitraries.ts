@@ -273,6 +273,15 @@ export const FIELDS = {
     client_id: mostly(fc.oneof(ref('CLIENT_ID'), fc.constant('someone-else'))),
     client_secret: mostly(fc.oneof(ref('CLIENT_SECRET'), fc.constant(new Mut('CLIENT_SECRET', [{ k: 'cut', at: 0.9 }])))),
   },
+  /** One-time links, roles, admin reasons, SMS/email codes, approvals (issue 8 and 10 endpoints). */
+  link: { link: fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{43}$/), hostileString), attestation: mostly(fc.constantFrom('none', 'direct')) },
+  role: { role: fc.oneof(fc.constantFrom('admin', 'user', 'auditor', 'Admin', ''), hostileString) },
+  reason: { reason: mostly(fc.oneof(fc.string({ maxLength: 30 }), hostileString)) },
+  channel: { channel: fc.oneof(fc.constantFrom('sms', 'email', 'push', ''), hostileString) },
+  oobEnrol: { channel: fc.oneof(fc.constantFrom('sms', 'email'), hostileString), destination: fc.oneof(fc.constantFrom('+33 6 12 34 56 78', '+33612345678', '+1 800 555 0100', '0612345678', 'a@example.com', 'not-an-email', '+999999999999999999'), hostileString) },
+  oobConfirm: { channel: fc.oneof(fc.constantFrom('sms', 'email'), hostileString), code },
+  approvalNumber: { number: fc.oneof(fc.integer({ min: -5, max: 120 }), fc.constantFrom('42', 4.5, null)) },
+  approvalDeny: { notMe: mostly(fc.oneof(fc.boolean(), fc.constantFrom('yes', 1))) },
   /** Endpoints that read no body (it is parsed all the same). */
   none: { note: hostileValue },
 } satisfies Record<string, Record<string, fc.Arbitrary<unknown>>>;
@@ -295,7 +304,7 @@ export interface Endpoint {
   runs?: number;
 }
 
-/** Every route of server/src/http/routes/*.ts (and two that may be added: /metrics, /.well-known/webauthn). */
+/** Every route of server/src/http/routes/*.ts, i.e. every documented operation (test/unit/fuzz-coverage.test.ts checks it). */
 export const ENDPOINTS: Endpoint[] = [
   { method: 'GET', path: '/healthz', fields: FIELDS.none, group: 'ops' },
   { method: 'GET', path: '/readyz', fields: FIELDS.none, group: 'ops' },
@@ -320,6 +329,7 @@ export const ENDPOINTS: Endpoint[] = [
   { method: 'POST', path: '/session/logout-others', fields: FIELDS.none, group: 'api' },
   { method: 'POST', path: '/session/logout', fields: FIELDS.none, group: 'api' },
   { method: 'GET', path: '/account/factors', fields: FIELDS.none, group: 'api' },
+  { method: 'GET', path: '/account/activity', fields: FIELDS.none, group: 'api' },
   { method: 'PUT', path: '/account/password', fields: FIELDS.newPassword, required: ['newPassword'], group: 'api' },
   { method: 'POST', path: '/account/totp', fields: FIELDS.none, group: 'api', runs: 0.25 },
   { method: 'POST', path: '/account/totp/confirm', fields: FIELDS.code, required: ['code'], group: 'api' },
@@ -328,6 +338,35 @@ export const ENDPOINTS: Endpoint[] = [
   { method: 'POST', path: '/token', fields: FIELDS.token, required: ['audience'], group: 'api' },
   { method: 'POST', path: '/token/introspect', fields: FIELDS.tokenReference, group: 'tokenManagement' },
   { method: 'POST', path: '/token/revoke', fields: FIELDS.tokenReference, group: 'tokenManagement' },
+  // One-time links and the admin API (no fuzz agent is an admin: every admin call is refused, and must write nothing).
+  { method: 'POST', path: '/link/options', fields: FIELDS.link, required: ['link'], group: 'api' },
+  { method: 'GET', path: '/admin/users', fields: FIELDS.none, group: 'api' },
+  { method: 'GET', path: '/admin/users/:id', fields: FIELDS.none, group: 'api' },
+  { method: 'PUT', path: '/admin/users/:id/role', fields: FIELDS.role, required: ['role'], group: 'api' },
+  { method: 'POST', path: '/admin/users/:id/recovery-link', fields: FIELDS.none, group: 'api' },
+  { method: 'POST', path: '/admin/credentials/:id/disable', fields: FIELDS.reason, group: 'api' },
+  { method: 'POST', path: '/admin/credentials/:id/enable', fields: FIELDS.reason, group: 'api' },
+  { method: 'POST', path: '/admin/credentials/:id/clear-clone-flag', fields: FIELDS.reason, group: 'api' },
+  { method: 'DELETE', path: '/admin/credentials/:id', fields: FIELDS.none, group: 'api' },
+  { method: 'GET', path: '/admin/credentials/policy-disabled', fields: FIELDS.none, group: 'api' },
+  { method: 'GET', path: '/admin/audit', fields: FIELDS.none, group: 'api' },
+  { method: 'GET', path: '/admin/mds', fields: FIELDS.none, group: 'api' },
+  { method: 'GET', path: '/dev/messages', fields: FIELDS.none, group: 'api' },
+  // SMS/email codes (OOB_CHANNELS=sms,email with DELIVERY=dev in the fuzz world).
+  { method: 'POST', path: '/login/oob/send', fields: FIELDS.channel, required: ['channel'], group: 'api' },
+  { method: 'POST', path: '/login/oob', fields: FIELDS.code, required: ['code'], group: 'api' },
+  { method: 'POST', path: '/account/oob', fields: FIELDS.oobEnrol, required: ['channel', 'destination'], group: 'api' },
+  { method: 'POST', path: '/account/oob/confirm', fields: FIELDS.oobConfirm, required: ['channel', 'code'], group: 'api' },
+  { method: 'DELETE', path: '/account/oob/:id', fields: FIELDS.none, group: 'api' },
+  // Sign-in approval (APPROVAL=true; the event stream ends after 1 s in the fuzz world).
+  { method: 'POST', path: '/login/approval', fields: FIELDS.none, group: 'api' },
+  { method: 'GET', path: '/login/approval', fields: FIELDS.none, group: 'api' },
+  { method: 'POST', path: '/login/approval/complete', fields: FIELDS.none, group: 'api' },
+  { method: 'GET', path: '/account/approvals', fields: FIELDS.none, group: 'api' },
+  { method: 'GET', path: '/account/approvals/events', fields: FIELDS.none, group: 'api', runs: 0.25 },
+  { method: 'POST', path: '/account/approvals/:id/options', fields: FIELDS.approvalNumber, required: ['number'], group: 'api' },
+  { method: 'POST', path: '/account/approvals/:id/approve', fields: FIELDS.assertionResult, required: ['id', 'rawId', 'type', 'response'], group: 'api' },
+  { method: 'POST', path: '/account/approvals/:id/deny', fields: FIELDS.approvalDeny, group: 'api' },
 ];
 
 // ---- bodies and framing -------------------------------------------------------------------

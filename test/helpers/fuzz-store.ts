@@ -49,7 +49,8 @@ function keyOf(arg: unknown): string {
 /** Whether a call with this result changed anything (false / undefined / 0 / a lost reservation did not). */
 function changed(op: string, result: unknown): boolean {
   // `take` found nothing; `locks.acquire` found the lock held. Other void methods (put, insert, set, release, ...) wrote.
-  if (result === undefined) return !op.endsWith('.take') && op !== 'locks.acquire';
+  // Likewise a take*/reserve* that found nothing (a code, an approval, a check to reserve).
+  if (result === undefined) return !op.endsWith('.take') && !/\.(take|reserve)[A-Z]/.test(op) && op !== 'locks.acquire';
   if (typeof result === 'boolean') return result;
   if (typeof result === 'number') return result > 0;
   if (op === 'lockouts.reserve') return (result as { ok?: boolean }).ok === true;
@@ -106,6 +107,8 @@ const ALWAYS_ALLOWED = new Set([
   'locks.release',
   'ceremonies.take', // "consumed before any verification, on every path" (README)
   'ceremonies.discard', // a response naming no readable challenge ends the session's pending ceremonies
+  'oob.reserveCodeCheck', // one check of an SMS/email code is reserved before the code is compared (5 per code)
+  'oob.reservePendingCheck', // the same for an enrolment's first code
 ]);
 
 /**

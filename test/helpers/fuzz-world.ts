@@ -115,6 +115,12 @@ export class FuzzWorld {
       INTROSPECTION_CLIENT_SECRET: CLIENT_SECRET,
       DATA_KEYS: `f1:${Buffer.alloc(32, 9).toString('base64')}`,
       HMAC_SECRET: 'fuzz-hmac-secret-fuzz-hmac-secret-fuzz',
+      // Every factor on, so that its endpoints get hostile input past their "disabled" refusal
+      // (the approval event stream ends after 1 s, so a signed-in agent's GET does not hang).
+      DELIVERY: 'dev',
+      OOB_CHANNELS: 'sms,email',
+      APPROVAL: 'true',
+      APPROVAL_STREAM_SECONDS: '1',
       ...opts.env,
     });
     const clock = new FixedClock(Date.now());
