@@ -9,6 +9,8 @@ import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequest
 import type { z } from 'zod';
 import type * as Q from '../../server/src/http/request-schemas.js';
 import type * as R from '../../server/src/http/response-schemas.js';
+import type * as A from '../../server/src/http/admin-response-schemas.js';
+import type * as P from '../../server/src/http/approval-response-schemas.js';
 import type { RecoveryInfo } from './api-error.js';
 
 export interface Reply {
@@ -55,21 +57,21 @@ export type TokenReply = Of<typeof R.tokenReply>;
 export type Factors = Of<typeof R.factorsReply>;
 /** `POST /account/totp`: scan `qrCode` (a data: URL PNG) or type `secret` (base32). */
 export type TotpEnrolment = Of<typeof R.totpEnrolmentReply>;
-export type TotpConfirmReply = Of<typeof R.totpConfirmReply>;
+export type TotpConfirmReply = Of<typeof R.factorConfirmReply>;
 export type RecoveryCodesReply = Of<typeof R.recoveryCodesReply>;
 export type CredentialsReply = Of<typeof R.credentialsReply>;
 export type NextStepsReply = Of<typeof R.nextStepsReply>;
 export type OobSendReply = Of<typeof R.oobSendReply>;
-export type ApprovalRequestReply = Of<typeof R.approvalRequestReply>;
-export type ApprovalStatusReply = Of<typeof R.approvalStatusReply>;
-export type ApprovalView = Of<typeof R.approvalView>;
-export type ApprovalsReply = Of<typeof R.approvalsReply>;
-export type ApprovalDenyReply = Of<typeof R.approvalDenyReply>;
+export type ApprovalRequestReply = Of<typeof P.approvalRequestReply>;
+export type ApprovalStatusReply = Of<typeof P.approvalStatusReply>;
+export type ApprovalView = Of<typeof P.approvalView>;
+export type ApprovalsReply = Of<typeof P.approvalsReply>;
+export type ApprovalDenyReply = Of<typeof P.approvalDenyReply>;
 /** SMS or email, the channels of one-time codes. */
 export type OobChannel = Of<typeof R.oobSendReply>['channel'];
 /** `POST /account/oob`: where the first code went (`to`, masked) and the destination as keygate keeps it. */
 export type OobEnrolment = Of<typeof R.oobEnrolmentReply>;
-export type OobConfirmReply = Of<typeof R.oobConfirmReply>;
+export type OobConfirmReply = Of<typeof R.factorConfirmReply>;
 /** `GET /dev/messages` (DELIVERY=dev only). */
 export type DevMessagesReply = Of<typeof R.devMessagesReply>;
 export type DevMessage = DevMessagesReply['messages'][number];
@@ -101,16 +103,16 @@ export interface SignedInReply {
 
 /** `POST /link/options`: the secret from the link's `#link=` fragment, plus the usual hints. */
 export type LinkOptionsRequest = z.input<typeof Q.linkOptionsRequest>;
-export type AdminUser = R.AdminUserView;
+export type AdminUser = A.AdminUserView;
 /** A credential as administrators see it: the account view plus keygate's verdicts (attestation, MDS3, policy) and why it is disabled. */
-export type AdminCredential = R.AdminCredentialView;
-export type AdminAuditEvent = R.AdminAuditEventView;
+export type AdminCredential = A.AdminCredentialView;
+export type AdminAuditEvent = A.AdminAuditEventView;
 export type AdminUsersQuery = z.input<typeof Q.adminUsersQuery>;
 export type AdminAuditQuery = z.input<typeof Q.adminAuditQuery>;
-export type AdminUsersReply = Of<typeof R.adminUsersReply>;
-export type AdminUserReply = Of<typeof R.adminUserReply>;
-export type AdminCredentialReply = Of<typeof R.adminCredentialReply>;
-export type AdminCredentialsReply = Of<typeof R.adminCredentialsReply>;
-export type AdminLinkReply = Of<typeof R.adminLinkReply>;
-export type AdminAuditReply = Of<typeof R.adminAuditReply>;
-export type AdminMdsReply = Of<typeof R.adminMdsReply>;
+export type AdminUsersReply = Of<typeof A.adminUsersReply>;
+export type AdminUserReply = Of<typeof A.adminUserReply>;
+export type AdminCredentialReply = Of<typeof A.adminCredentialReply>;
+export type AdminCredentialsReply = Of<typeof A.adminCredentialsReply>;
+export type AdminLinkReply = Of<typeof A.adminLinkReply>;
+export type AdminAuditReply = Of<typeof A.adminAuditReply>;
+export type AdminMdsReply = Of<typeof A.adminMdsReply>;

@@ -2,7 +2,7 @@ import type { InspectedCredential } from '../admin/inspect-users.js';
 import type { AuditEvent, User } from '../storage/ports.js';
 import { activityView } from './activity-view.js';
 import { credentialView, type ModelNames } from './credential-view.js';
-import type { AdminAuditEventView, AdminCredentialView, AdminUserView } from './response-schemas.js';
+import type { AdminAuditEventView, AdminCredentialView, AdminUserView } from './admin-response-schemas.js';
 
 /** A user as the admin API lists them. */
 export function adminUserView(u: User): AdminUserView {

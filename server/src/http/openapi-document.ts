@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Config } from '../config/config-schema.js';
 import * as R from './response-schemas.js';
+import * as A from './admin-response-schemas.js';
+import * as P from './approval-response-schemas.js';
 import { authenticationResultRequest, registrationResultRequest } from '../ceremonies/response-schemas.js';
 import { sessionCookieName } from './middleware/session-cookie.js';
 import {
@@ -60,15 +62,14 @@ const NAMED = {
   CodeSignInReply: R.codeSignInReply,
   FactorsReply: R.factorsReply,
   TotpEnrolmentReply: R.totpEnrolmentReply,
-  TotpConfirmReply: R.totpConfirmReply,
+  FactorConfirmReply: R.factorConfirmReply,
   OobSendReply: R.oobSendReply,
   OobEnrolmentReply: R.oobEnrolmentReply,
-  OobConfirmReply: R.oobConfirmReply,
-  ApprovalRequestReply: R.approvalRequestReply,
-  ApprovalStatusReply: R.approvalStatusReply,
-  Approval: R.approvalView,
-  ApprovalsReply: R.approvalsReply,
-  ApprovalDenyReply: R.approvalDenyReply,
+  ApprovalRequestReply: P.approvalRequestReply,
+  ApprovalStatusReply: P.approvalStatusReply,
+  Approval: P.approvalView,
+  ApprovalsReply: P.approvalsReply,
+  ApprovalDenyReply: P.approvalDenyReply,
   RecoveryCodesReply: R.recoveryCodesReply,
   TokenReply: R.tokenReply,
   IntrospectionReply: R.introspectionReply,
@@ -77,19 +78,19 @@ const NAMED = {
   Health: R.healthReply,
   Ready: R.readyReply,
   WebauthnOrigins: R.webauthnOriginsReply,
-  AdminUser: R.adminUserView,
-  AttestationVerdict: R.attestationVerdictView,
-  MdsStatus: R.mdsStatusView,
-  PolicyVerdict: R.policyVerdictView,
-  AdminCredential: R.adminCredentialView,
-  AdminAuditEvent: R.adminAuditEvent,
-  AdminUsersReply: R.adminUsersReply,
-  AdminUserReply: R.adminUserReply,
-  AdminCredentialReply: R.adminCredentialReply,
-  AdminCredentialsReply: R.adminCredentialsReply,
-  AdminLinkReply: R.adminLinkReply,
-  AdminAuditReply: R.adminAuditReply,
-  AdminMdsReply: R.adminMdsReply,
+  AdminUser: A.adminUserView,
+  AttestationVerdict: A.attestationVerdictView,
+  MdsStatus: A.mdsStatusView,
+  PolicyVerdict: A.policyVerdictView,
+  AdminCredential: A.adminCredentialView,
+  AdminAuditEvent: A.adminAuditEvent,
+  AdminUsersReply: A.adminUsersReply,
+  AdminUserReply: A.adminUserReply,
+  AdminCredentialReply: A.adminCredentialReply,
+  AdminCredentialsReply: A.adminCredentialsReply,
+  AdminLinkReply: A.adminLinkReply,
+  AdminAuditReply: A.adminAuditReply,
+  AdminMdsReply: A.adminMdsReply,
   DevMessagesReply: R.devMessagesReply,
 } as const;
 type Named = keyof typeof NAMED;
@@ -227,11 +228,11 @@ export function openApiDocument(config: Config) {
         post: account('TotpEnrolmentReply', 'Start adding an authenticator app', 'Step-up (or a sign-up\'s enrolment session). `{ otpauthUri, qrCode (PNG data URL), secret (base32) }`, shown once; confirm within 10 minutes.'),
         delete: account('Ok', 'Remove the authenticator app', 'Step-up; 404 totp_not_enrolled; 409 last_factor when it is the last way to complete a sign-in; 409 account_busy.'),
       },
-      '/account/totp/confirm': { post: account('TotpConfirmReply', 'Confirm the authenticator app', 'The first valid code activates it (that step counts as used). 400 invalid_confirmation_code; 409 no_pending_totp. For an enrolment session: signs in (`signedIn: true, session`).', { requestBody: body(codeRequest) }) },
+      '/account/totp/confirm': { post: account('FactorConfirmReply', 'Confirm the authenticator app', 'The first valid code activates it (that step counts as used). 400 invalid_confirmation_code; 409 no_pending_totp. For an enrolment session: signs in (`signedIn: true, session`).', { requestBody: body(codeRequest) }) },
       '/account/oob': {
         post: account('OobEnrolmentReply', 'Start adding a phone number or email address for codes', 'Step-up (or a sign-up\'s enrolment session). `{ channel, destination }`: sms takes a mobile number in international format, normalised to E.164 (libphonenumber-js; landline, premium-rate and toll-free numbers refused), email an address: else 400 invalid_destination. 403 oob_channel_disabled, policy_violation (rule secondFactors); 429 code_send_limited; 503 delivery_failed. A first code is sent; confirm within 5 minutes.', { requestBody: body(oobEnrolRequest) }),
       },
-      '/account/oob/confirm': { post: account('OobConfirmReply', 'Confirm a phone number or email address', 'The first code sent to it verifies it (5 tries). 400 invalid_confirmation_code; 409 no_pending_oob. For an enrolment session: signs in (`signedIn: true, session`).', { requestBody: body(oobConfirmRequest) }) },
+      '/account/oob/confirm': { post: account('FactorConfirmReply', 'Confirm a phone number or email address', 'The first code sent to it verifies it (5 tries). 400 invalid_confirmation_code; 409 no_pending_oob. For an enrolment session: signs in (`signedIn: true, session`).', { requestBody: body(oobConfirmRequest) }) },
       '/account/oob/{channel}': {
         delete: account('Ok', 'Remove the phone number or email address for codes', 'Step-up; 404 oob_not_enrolled; 409 last_factor when it is the last way to complete a sign-in; 409 account_busy.', { parameters: [{ name: 'channel', in: 'path', required: true, schema: { type: 'string', enum: ['sms', 'email'] } }] }),
       },

@@ -12,15 +12,12 @@ import { ERROR_CODES, type ErrorCode } from '../errors/error-catalogue.js';
  * test/helpers/openapi-check.ts validates every reply of the integration suite against the
  * document, so a reply that drifts from these schemas fails a test.
  *
- * Contract for this file: it imports only zod and the error catalogue (the demo's type check
- * reads it), and every reply of the ceremony and account calls carries `status: "ok"` and an
+ * The admin API's replies are in admin-response-schemas.ts, sign-in approval's in
+ * approval-response-schemas.ts. Contract for these files: they import only zod, the error
+ * catalogue and each other (the demo's type check reads them), and every reply of the ceremony and account calls carries `status: "ok"` and an
  * empty `errorMessage` (FIDO "Server Requirements and Transport Binding Profile" §7).
  */
-const ok = { status: z.literal('ok'), errorMessage: z.literal('') };
-/** A reply of the FIDO2 / account API: status + errorMessage + `shape`. */
-const reply = <S extends z.ZodRawShape>(shape: S) => z.object({ ...ok, ...shape });
-const isoDate = z.string().describe('ISO 8601 date-time (UTC)');
-const base64url = z.string().regex(/^[A-Za-z0-9_-]*$/).describe('base64url without padding');
+import { base64url, isoDate, ok, reply } from './reply-parts.js';
 
 export const okReply = z.object(ok).describe('Done; nothing else to say.');
 
@@ -174,52 +171,6 @@ export const activityReply = reply({
   next: z.string().optional().describe('Cursor of the next (older) page: pass it as `before`'),
 });
 
-// ---- Administration (/admin/) ----------------------------------------------------------
-
-export const adminUserView = z.object({ id: base64url, username: z.string(), displayName: z.string(), role: z.string(), createdAt: isoDate });
-
-/** keygate's attestation verdict (attestation/attestation-trust.ts); null for a credential registered before verdicts existed (not trusted). */
-export const attestationVerdictView = z.object({
-  trusted: z.boolean(),
-  source: z.enum(['anchor', 'mds', 'dev']).nullable().describe('What the chain reached: a TRUST_ANCHORS root, an MDS3 root for its AAGUID, or the dev policy\'s Chrome virtual authenticator'),
-  anchor: z.string().nullable().describe('Subject and SHA-256 fingerprint of the root that matched'),
-  reason: z.string(),
-  certificateSubject: z.string().nullable(),
-  evaluatedAt: isoDate,
-});
-
-export const mdsStatusView = z.object({ listed: z.boolean(), status: z.string().nullable(), effectiveDate: z.string().nullable(), refused: z.boolean() });
-export const policyVerdictView = z.object({ ok: z.boolean(), rule: z.string().nullable().describe('The first rule of the role policy the credential fails'), detail: z.string().nullable() });
-
-/** A credential as administrators see it: the account view, its owner, the attestation facts and the policy verdict now. */
-export const adminCredentialView = credentialView.extend({
-  userId: base64url,
-  attestation: attestationVerdictView.nullable(),
-  mds: mdsStatusView,
-  policy: policyVerdictView,
-  disabledBy: z.enum(['admin', 'policy']).nullable(),
-  disabledReason: z.string().nullable(),
-  disabledAt: isoDate.nullable(),
-});
-
-export const adminAuditEvent = activityEvent.extend({ userId: z.string().optional(), requestId: z.string().optional(), data: z.record(z.string(), z.unknown()).optional() });
-
-export const adminUsersReply = reply({ users: z.array(adminUserView), next: z.string().optional().describe('Pass as `after` for the next page') });
-export const adminUserReply = reply({ user: adminUserView, credentials: z.array(adminCredentialView) });
-export const adminCredentialReply = reply({ credential: adminCredentialView });
-export const adminCredentialsReply = reply({ credentials: z.array(adminCredentialView) });
-export const adminLinkReply = reply({ url: z.string().describe('Give it to the user over a trusted channel: it registers one key, once'), expiresAt: isoDate });
-export const adminAuditReply = reply({ events: z.array(adminAuditEvent).describe('Newest first'), next: z.string().optional() });
-export const adminMdsReply = reply({
-  configured: z.boolean(),
-  source: z.string().nullable(),
-  no: z.number().int().nullable().describe('The BLOB number in use'),
-  nextUpdate: z.string().nullable(),
-  entries: z.number().int().nonnegative(),
-  storedAt: isoDate.nullable(),
-  lastRefresh: z.object({ at: isoDate, no: z.number().int().nullable(), error: z.string().nullable() }).nullable(),
-});
-
 /** GET /dev/messages (DELIVERY=dev only): what the development adapter "sent". */
 export const devMessagesReply = reply({
   messages: z.array(z.object({ to: z.string(), channel: z.enum(['sms', 'email']), text: z.string(), subject: z.string().optional(), at: isoDate })).describe('Newest first, at most 50'),
@@ -250,34 +201,13 @@ export const oobEnrolmentReply = reply({
   to: z.string().describe('The same, masked'),
   expiresInSeconds: z.number().int().positive(),
 });
-// ---- Sign-in approval from a signed-in device -----------------------------------------
-
-export const approvalStatus = z.enum(['pending', 'approved', 'denied', 'expired']);
-export const approvalRequestReply = reply({
-  requestId: base64url.describe('The request, as approvers see it'),
-  number: z.number().int().min(10).max(99).describe('Show this number: the approver must pick it among three'),
-  expiresAt: isoDate.describe('The approval must be given before this (2 minutes)'),
-});
-export const approvalStatusReply = reply({ requestId: base64url, number: z.number().int().min(10).max(99), state: approvalStatus.describe('pending, approved (POST /login/approval/complete now), denied or expired'), expiresAt: isoDate });
-/** A pending request as an approving session sees it: where it comes from, when, and the three numbers (never which is right). */
-export const approvalView = z.object({
-  id: base64url,
-  ip: z.string().nullable().describe('The requesting client\'s IP (as TRUST_PROXY lets keygate see it)'),
-  userAgent: z.string().nullable().describe('The requesting browser\'s User-Agent'),
-  createdAt: isoDate,
-  expiresAt: isoDate,
-  choices: z.array(z.number().int().min(10).max(99)).length(3).describe('Pick the one the new device shows'),
-});
-export const approvalsReply = reply({ approvals: z.array(approvalView) });
-export const approvalDenyReply = reply({ ended: z.boolean().describe('"This was not me": the requesting half sign-in was ended') });
-
-export const oobConfirmReply = reply({ signedIn: z.boolean().describe('An enrolment session is now signed in'), session: sessionView.optional() });
 export const totpEnrolmentReply = reply({
   otpauthUri: z.string().regex(/^otpauth:\/\/totp\//),
   qrCode: z.string().regex(/^data:image\/png;base64,/),
   secret: z.string().regex(/^[A-Z2-7]+=*$/).describe('base32'),
 });
-export const totpConfirmReply = reply({ signedIn: z.boolean().describe('An enrolment session is now signed in'), session: sessionView.optional() });
+/** Confirming a TOTP app or an SMS/email destination with its first code. */
+export const factorConfirmReply = reply({ signedIn: z.boolean().describe('An enrolment session is now signed in'), session: sessionView.optional() });
 export const recoveryCodesReply = reply({ codes: z.array(z.string()).length(10).describe('Shown once; each usable once') });
 
 // ---- Tokens --------------------------------------------------------------------------------
@@ -357,9 +287,6 @@ export const failedReply = z.object({
 });
 
 export type CredentialView = z.output<typeof credentialView>;
-export type AdminCredentialView = z.output<typeof adminCredentialView>;
-export type AdminUserView = z.output<typeof adminUserView>;
-export type AdminAuditEventView = z.output<typeof adminAuditEvent>;
 export type UserView = z.output<typeof userView>;
 export type SessionView = z.output<typeof sessionView>;
 export type PendingSignInView = z.output<typeof pendingSignInView>;

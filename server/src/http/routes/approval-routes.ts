@@ -9,7 +9,7 @@ import type { ApprovalRequest } from '../../storage/ports.js';
 import { sessionIdOf, setSessionCookie } from '../middleware/session-cookie.js';
 import { approvalDenyRequest, approvalNumberRequest } from '../request-schemas.js';
 import type { z } from 'zod';
-import type { approvalView as approvalViewSchema } from '../response-schemas.js';
+import type { approvalView as approvalViewSchema } from '../approval-response-schemas.js';
 import { sessionView, userView } from '../session-view.js';
 
 const OK = { status: 'ok', errorMessage: '' } as const;
