@@ -2,23 +2,19 @@ import { z } from 'zod';
 import type { Config } from '../config/config-schema.js';
 import * as R from './response-schemas.js';
 import * as A from './admin-response-schemas.js';
+import { adminPaths } from './openapi-admin-paths.js';
+import { approvalPaths } from './openapi-approval-paths.js';
 import * as P from './approval-response-schemas.js';
 import { authenticationResultRequest, registrationResultRequest } from '../ceremonies/response-schemas.js';
 import { sessionCookieName } from './middleware/session-cookie.js';
 import {
   activityQuery,
-  adminAuditQuery,
-  adminReasonRequest,
-  adminUsersQuery,
   authenticationOptionsRequest,
   linkOptionsRequest,
-  setRoleRequest,
   codeRequest,
   oobConfirmRequest,
   oobEnrolRequest,
   oobSendRequest,
-  approvalDenyRequest,
-  approvalNumberRequest,
   newPasswordRequest,
   passwordLoginRequest,
   passwordSignupRequest,
@@ -31,10 +27,8 @@ import {
 /**
  * The OpenAPI 3.1 description served at `/openapi.json`. Request bodies are generated from
  * the same zod schemas that validate them, so the document cannot drift from the code.
- */
-/**
- * Named schemas of the document (components.schemas): every reply schema of
- * http/response-schemas.ts and the parts they share, so the JSON stays readable.
+ * NAMED: the document's components.schemas, every reply schema (response-schemas.ts and its
+ * siblings) and the parts they share, so the JSON stays readable.
  */
 const NAMED = {
   Ok: R.okReply,
@@ -93,7 +87,7 @@ const NAMED = {
   AdminMdsReply: A.adminMdsReply,
   DevMessagesReply: R.devMessagesReply,
 } as const;
-type Named = keyof typeof NAMED;
+export type Named = keyof typeof NAMED;
 
 /** components.schemas from NAMED: references between them as `#/components/schemas/<name>`. */
 function componentSchemas(): Record<string, unknown> {
@@ -203,22 +197,7 @@ export function openApiDocument(config: Config) {
           { requestBody: body(codeRequest) },
         ),
       },
-      '/login/approval': {
-        post: ceremony(
-          'ApprovalRequestReply', 'Ask another signed-in device to approve this sign-in',
-          'APPROVAL=true only (else 403 approval_disabled). For the half sign-in of this session (`next` listed `approval`): 403 policy_violation (rule secondFactors) when the role does not count approval (admins never); 404 no_credentials when the account has no key to approve with; 429 rate_limited (3 requests per user per minute, against approval fatigue) with Retry-After. Replaces any earlier request of this session. Show `number`: the approving device must pick it among three (number matching), then confirm with its key (UV). 2 minutes. The user\'s other sessions learn of it through GET /account/approvals(/events).',
-        ),
-        get: ceremony(
-          'ApprovalStatusReply', 'Poll the approval of this sign-in',
-          '`state`: pending, approved (then POST /login/approval/complete), denied (a wrong number, a refusal, or "this was not me", which also ends the half sign-in), expired (2 minutes passed). 401 no_pending_sign_in; 404 approval_not_found (this half sign-in asked for none).',
-        ),
-      },
-      '/login/approval/complete': {
-        post: ceremony(
-          'CodeSignInReply', 'Complete a sign-in approved from another device',
-          'Once: the approved request of this session and half sign-in is taken atomically. 409 approval_not_approved (still pending, denied, expired, already used, or given for another attempt). Signs in (session rotated): amr pwd + mca (RFC 8176 multiple-channel) + mfa at acr urn:keygate:acr:mfa, with TOTP (phishable on this device, so not phr).',
-        ),
-      },
+      ...approvalPaths({ ceremony, account, body, refusals }),
       '/signup/password': {
         post: ceremony('NextStepsReply', 'Create an account with a password', 'PASSWORD_LOGIN=true only. 400 weak_password (8-128 characters, not the username), invalid_username; 409 username_taken. The session may then only enrol a second factor (TOTP, or a key via /attestation/*); confirming it signs in.', { requestBody: body(passwordSignupRequest) }),
       },
@@ -236,29 +215,6 @@ export function openApiDocument(config: Config) {
       '/account/oob/{channel}': {
         delete: account('Ok', 'Remove the phone number or email address for codes', 'Step-up; 404 oob_not_enrolled; 409 last_factor when it is the last way to complete a sign-in; 409 account_busy.', { parameters: [{ name: 'channel', in: 'path', required: true, schema: { type: 'string', enum: ['sms', 'email'] } }] }),
       },
-      '/account/approvals': {
-        get: account('ApprovalsReply', 'Sign-ins waiting for my approval', 'APPROVAL=true only (403 approval_disabled). The pending requests of my account: where each comes from (IP, browser), when, until when, and three numbers to choose from (never which one is right).'),
-      },
-      '/account/approvals/events': {
-        get: {
-          summary: 'Sign-ins waiting for my approval, as server-sent events',
-          description: 'text/event-stream: `event: approval` with `id:` the request id and `data:` an Approval (JSON) for each pending request, once per stream, found by polling the store every second (so requests made through any instance arrive); `: keep-alive` comments every 15 s; `event: end` (data `{ "reason" }`: signed_out, timeout, unavailable) and the end of the stream when the session ends or after APPROVAL_STREAM_SECONDS; `retry: 3000` for EventSource. 401 not_signed_in, 403 approval_disabled.',
-          security: [{ session: [] }],
-          responses: {
-            '200': { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
-            ...refusals,
-          },
-        },
-      },
-      '/account/approvals/{id}/options': {
-        post: account('AuthenticationOptionsReply', 'Pick the number shown on the new device', '`{ number }`. The right one: request options for my own keys, UV required, for POST /account/approvals/{id}/approve. A wrong one DENIES the request (403 wrong_approval_number): number matching, against approving blindly. 404 approval_not_found (not a pending request of my account); 409 approval_not_pending (answered or expired).', { requestBody: body(approvalNumberRequest), parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'Approval request id (base64url)' }] }),
-      },
-      '/account/approvals/{id}/approve': {
-        post: account('Ok', 'Approve the sign-in with my key', 'The assertion for the options of /options, verified as a sign-in (challenge consumed first, signature, UV, counter compare-and-set, the key usable, my role policy) but my own session stays as it is. Then the request is approved, once: 409 approval_not_pending when it was answered, expired, or another approval won. 400 ceremony_mismatch for a challenge not issued for this request.', { requestBody: body(authenticationResultRequest), parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'Approval request id (base64url)' }] }),
-      },
-      '/account/approvals/{id}/deny': {
-        post: account('ApprovalDenyReply', 'Refuse the sign-in', '`{ notMe? }`. Denied; with `notMe: true` ("this was not me") the requesting half sign-in is ended as well (`ended`) and the report is audited. 404 approval_not_found; 409 approval_not_pending.', { requestBody: body(approvalDenyRequest, false), parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'Approval request id (base64url)' }] }),
-      },
       '/account/recovery-codes': { post: account('RecoveryCodesReply', 'Generate recovery codes', 'Step-up. `{ codes: [10 × "XXXX-XXXX-XXXX"] }`, shown once; replaces every earlier code.') },
       '/account/me': { get: account('MeReply', 'Who am I', 'The signed-in user and session (401 not_signed_in otherwise).') },
       '/account/credentials': { get: account('CredentialsReply', 'List my credentials', 'Security keys and passkeys of the signed-in user.') },
@@ -274,39 +230,7 @@ export function openApiDocument(config: Config) {
       '/dev/messages': {
         get: op('DevMessagesReply', 'Messages the development adapter kept', 'Only with DELIVERY=dev (refused in production; 404 otherwise): the SMS and email messages keygate sent, texts and codes included, newest first, for the demo\'s developer panel.'),
       },
-      '/admin/users': {
-        get: adminOp('AdminUsersReply', 'List users', 'By username ascending; `search` (username or display name, case-insensitive), `role`, `after` (the previous page\'s `next`), `limit` (1-100, default 50).', { parameters: query(adminUsersQuery) }),
-      },
-      '/admin/users/{id}': {
-        get: adminOp('AdminUserReply', 'A user and their credentials', 'Each credential with its attestation facts (keygate\'s verdict: trusted, the anchor that matched), its MDS3 status, and its owner\'s role-policy verdict now (`policy.rule`: the first rule it fails).', { parameters: userParam }),
-      },
-      '/admin/users/{id}/role': {
-        put: adminOp('AdminUserReply', 'Set a user\'s role', '`{ role }`: a role the policies define (400 invalid_request otherwise). The user\'s sessions end. Audited (admin.role_changed).', { parameters: userParam, requestBody: body(setRoleRequest) }),
-      },
-      '/admin/users/{id}/recovery-link': {
-        post: adminOp('AdminLinkReply', 'Issue a recovery link', 'Support-assisted recovery for a user who lost every factor: a one-time link (ONE_TIME_LINK_TTL_SECONDS) that registers one new key and ends the user\'s other sessions; it replaces any earlier link. Audited.', { parameters: userParam }),
-      },
-      '/admin/credentials/{id}/disable': {
-        post: adminOp('AdminCredentialReply', 'Disable a credential', '`{ reason? }`. It cannot sign in, its sessions end; re-evaluation never re-enables it. Audited.', { parameters: idParam, requestBody: body(adminReasonRequest, false) }),
-      },
-      '/admin/credentials/{id}/enable': {
-        post: adminOp('AdminCredentialReply', 'Enable a credential', 'Clears an administrator\'s or policy\'s disable (policy still refuses a credential that fails it at its next sign-in). Audited.', { parameters: idParam, requestBody: body(adminReasonRequest, false) }),
-      },
-      '/admin/credentials/{id}/clear-clone-flag': {
-        post: adminOp('AdminCredentialReply', 'Clear a possibly-cloned flag', 'After review: the key may sign in again, its counter continuing from the stored value. Audited.', { parameters: idParam, requestBody: body(adminReasonRequest, false) }),
-      },
-      '/admin/credentials/{id}': {
-        delete: adminOp('Ok', 'Delete a credential', 'Any user\'s; its sessions end. Audited.', { parameters: idParam }),
-      },
-      '/admin/credentials/policy-disabled': {
-        get: adminOp('AdminCredentialsReply', 'Credentials policy disabled', 'What re-evaluation disabled (a model refused by a newer MDS3 BLOB, a stricter policy), at most 100.'),
-      },
-      '/admin/audit': {
-        get: adminOp('AdminAuditReply', 'Query the audit log', 'Newest first; `userId`, `type`, `from` / `to`, `before` (cursor), `limit` (1-100, default 20). Events carry their `data` (detail scrubbed at write time).', { parameters: query(adminAuditQuery) }),
-      },
-      '/admin/mds': {
-        get: adminOp('AdminMdsReply', 'FIDO MDS3 status', 'The BLOB in use (number, nextUpdate, entries, when stored) and the last refresh attempt of any instance, with its error (a bad signature, a `no` not above the cached one, a fetch failure).'),
-      },
+      ...adminPaths({ adminOp, query, body, idParam, userParam }),
       '/token': {
         post: account(
           'TokenReply', 'Exchange this sign-in for a JWT',
