@@ -17,7 +17,7 @@
 import { ApiError, api, type Factors, type StepUpMethod } from './api.js';
 import { signIn } from './ceremonies.js';
 import { confirmIdentity } from './pages/step-up-dialog.js';
-import { announce } from './status.js';
+import { announce, clearBusy } from './status.js';
 
 export interface StepUpOptions {
   /** The change itself opens a browser prompt (adding a key): say that a second prompt follows. */
@@ -90,4 +90,36 @@ async function usable(accepts: StepUpMethod[]): Promise<StepUpMethod[]> {
   const has: Record<string, boolean> = { webauthn: f.webauthn > 0, password: f.password, totp: f.totp, sms: f.sms !== null, email: f.email !== null, recovery_code: f.recoveryCodes.remaining > 0 };
   const ok = accepts.filter((m) => m.split('+').every((part) => has[part] !== false));
   return ok.length > 0 ? ok : accepts;
+}
+
+/**
+ * A guard for a page whose calls may each answer `step_up_required` (the admin page): the
+ * first refused call starts ONE step-up (withStepUp), calls refused meanwhile wait for it,
+ * then each is retried once; `onSteppedUp` runs after it (the session is new).
+ */
+export function sharedStepUp(username: string, onSteppedUp: () => void): <T>(call: () => Promise<T>) => Promise<T> {
+  let stepping: Promise<void> | undefined;
+  return async <T>(call: () => Promise<T>): Promise<T> => {
+    if (stepping) await stepping.catch(() => undefined);
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 'step_up_required')) throw err;
+      let first = true;
+      // withStepUp confirms after the refusal `change` gives it, then runs `change` again (a no-op here).
+      stepping ??= withStepUp(username, async () => {
+        if (first) {
+          first = false;
+          throw err;
+        }
+      }).finally(() => {
+        stepping = undefined;
+        onSteppedUp();
+      });
+      await stepping;
+      const result = await call();
+      clearBusy(); // withStepUp's "Finishing the change…"
+      return result;
+    }
+  };
 }

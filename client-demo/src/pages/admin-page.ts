@@ -15,15 +15,16 @@
  * user to Sign in.
  */
 import { adminApi } from '../admin-api.js';
-import { ApiError, type AdminAuditEvent, type AdminMdsReply, type AdminUser } from '../api.js';
+import { ApiError, type AdminMdsReply, type AdminUser } from '../api.js';
 import type { AppContext, Page } from '../app-context.js';
 import { signIn } from '../ceremonies.js';
 import { fact, h, replaceChildren, whileBusy } from '../dom.js';
 import { explain } from '../errors.js';
 import { when } from '../format.js';
-import { announce, clearBusy } from '../status.js';
-import { withStepUp } from '../step-up.js';
+import { announce } from '../status.js';
+import { sharedStepUp } from '../step-up.js';
 import { adminCredentialCard } from './admin-credential-card.js';
+import { auditEventItem, mdsFactsOf } from './admin-views.js';
 
 const ROLES = ['user', 'admin'];
 
@@ -31,31 +32,9 @@ export function renderAdmin(ctx: AppContext): Page {
   const me = ctx.me!;
   const username = me.user.username;
   let disposed = false;
-  // One step-up at a time: calls refused meanwhile wait for it, then retry.
-  let stepping: Promise<void> | undefined;
-  const guard = async <T>(call: () => Promise<T>): Promise<T> => {
-    if (stepping) await stepping.catch(() => undefined);
-    try {
-      return await call();
-    } catch (err) {
-      if (!(err instanceof ApiError && err.code === 'step_up_required')) throw err;
-      let first = true;
-      // withStepUp confirms after the refusal `change` gives it, then runs `change` again (a no-op here).
-      stepping ??= withStepUp(username, async () => {
-        if (first) {
-          first = false;
-          throw err;
-        }
-      }).finally(() => {
-        stepping = undefined;
-        void ctx.refreshSession(); // a new session: the navigation and the developer panel show it
-      });
-      await stepping;
-      const result = await call();
-      clearBusy(); // withStepUp's "Finishing the change…"
-      return result;
-    }
-  };
+  // One step-up at a time: calls refused meanwhile wait for it, then retry (a new session:
+  // the navigation and the developer panel show it).
+  const guard = sharedStepUp(username, () => void ctx.refreshSession());
 
   // ---- Header and access problems ---------------------------------------------------------
   const access = h('div', { 'data-testid': 'admin-access' });
@@ -277,17 +256,7 @@ export function renderAdmin(ctx: AppContext): Page {
   }
 
   function renderMds(m: AdminMdsReply): void {
-    const last = m.lastRefresh;
-    replaceChildren(mdsFacts,
-      fact('Configured', m.configured ? 'Yes' : 'No (MDS_URL and MDS_FILE are not set: no MDS3 statuses, no MDS3 roots)', 'admin-mds-configured'),
-      m.configured ? fact('Source', m.source ?? 'none yet', 'admin-mds-source') : [],
-      m.configured ? fact('BLOB no', m.no === null ? 'none loaded' : String(m.no), 'admin-mds-no') : [],
-      m.configured ? fact('Next update', m.nextUpdate ?? 'unknown', 'admin-mds-next-update') : [],
-      fact('Entries', String(m.entries), 'admin-mds-entries'),
-      m.storedAt ? fact('Stored', when(m.storedAt)) : [],
-      last ? fact('Last refresh', `${when(last.at)}${last.no !== null ? ` (BLOB no ${last.no})` : ''}`, 'admin-mds-last-refresh') : [],
-      last?.error ? fact('Last refresh error', last.error, 'admin-mds-error') : [],
-    );
+    replaceChildren(mdsFacts, ...mdsFactsOf(m));
     mdsFacts.dataset.loaded = String(Date.now());
   }
 
@@ -297,20 +266,11 @@ export function renderAdmin(ctx: AppContext): Page {
     auditScope.textContent = who ? `${who.username}'s events, newest first.` : 'Everyone\'s events, newest first.';
     try {
       const { events } = await guard(() => adminApi.audit({ limit: 20, userId: who?.id }));
-      replaceChildren(auditList, events.length === 0 ? h('li', {}, 'No events.') : events.map(eventItem));
+      replaceChildren(auditList, events.length === 0 ? h('li', {}, 'No events.') : events.map(auditEventItem));
       auditList.dataset.loaded = String(Date.now());
     } catch (err) {
       await failed(err, auditList, 'Could not load the audit log');
     }
-  }
-
-  function eventItem(e: AdminAuditEvent): HTMLElement {
-    const data = e.data && Object.keys(e.data).length > 0 ? JSON.stringify(e.data) : undefined;
-    return h('li', { class: `activity ${e.outcome}`, 'data-testid': 'admin-audit-event', 'data-type': e.type },
-      h('span', { class: 'activity-what' }, `${e.type}${e.code ? ` (${e.code})` : ''}`),
-      h('span', { class: 'hint' }, [when(e.at), e.userId && `user ${e.userId}`, e.credentialId && `credential ${e.credentialId}`, e.ip].filter(Boolean).join(' · ')),
-      data && h('code', { class: 'audit-data' }, data),
-    );
   }
 
   async function loadAll(): Promise<void> {
