@@ -12,13 +12,18 @@ const MINUTE = 60_000;
  * balancer shares the count. Over the limit: 429 `rate_limited` with `Retry-After` (seconds
  * until the window ends). A limit of 0 turns it off (nothing is counted).
  *
- * `prepaid`: hits this process counted ahead (`book`): a request of the key takes one of
- * them, when the book holds one for this window, instead of counting again. A request that
- * starts a ceremony expects `followUps` further requests (its result): they are counted with
- * it, in the same store increment, and kept in the book for as many of them as are still
- * within the limit. Every request is counted exactly once
- * before it is served (a prepaid hit nobody takes stays counted: the safe side), so the
- * decisions are those of counting each request on its own.
+ * `prepaid`: hits this process counted ahead (`book`): a request of the key that starts no
+ * ceremony takes one of them, when the book holds one for this window, instead of counting
+ * again. A request that starts a ceremony expects `followUps` further requests (its result):
+ * they are counted with it, in the same store increment, and kept in the book for as many of
+ * them as are still within the limit. A start never takes a prepaid hit: that one was
+ * counted for a result already on its way (another client behind the same address), which
+ * would then count again, so that concurrent sign-ins from one address cost two store
+ * increments instead of one. Every request is counted before it is served, a start together
+ * with its result (a prepaid hit nobody takes stays counted: the safe side), so at most the
+ * limit is served in a window, and when each start's result comes, exactly as many requests
+ * as counting each on its own would serve (a start rather than a result is the one refused
+ * when the window's last place is taken by a pending result).
  */
 export async function enforceRateLimit(
   deps: Pick<Deps, 'store' | 'clock' | 'config'>,
@@ -30,8 +35,8 @@ export async function enforceRateLimit(
   if (limit === 0) return;
   const now = deps.clock.now();
   const id = `${scope}:${key}`;
-  if (prepaid?.book.take(id, now)) return;
   const followUps = prepaid?.followUps ?? 0;
+  if (followUps === 0 && prepaid?.book.take(id, now)) return;
   const { count, resetAt } = await deps.store.rateLimits.hit(id, MINUTE, now, 1 + followUps);
   // This request's position in the window (the follow-ups were counted after it).
   const position = count - followUps;
