@@ -99,7 +99,7 @@ export function recordingStore(inner: Store): RecordingStore {
 /** Writes a refused request may make by design, whatever it was. */
 const ALWAYS_ALLOWED = new Set([
   'rateLimits.hit', // counted before the body is read (README: malformed floods count too)
-  'audit.append', // failures are audited
+  'audit.appendMany', // failures are audited
   'lockouts.reserve', // an attempt is reserved before the secret is checked ...
   'lockouts.fail', // ... and counts as failed
   'lockouts.release',

@@ -2,8 +2,9 @@
  * Store round trips per ceremony (issue 9 point 3), counted two ways through the real HTTP
  * app: port calls (a counting wrapper, on both stores) and, on MongoDB, the commands the
  * driver actually sends (command monitoring: a bulkWrite that the driver splits into two
- * commands counts two). A sign-in by username and a usernameless one each make 7 (were 12),
- * a registration 10 (was 12); the invariants that the merged operations keep are checked in
+ * commands counts two). A sign-in by username and a usernameless one each make 7 (were 12)
+ * when alone, a registration 10 (was 12); concurrent requests share audit writes (group
+ * commit: audit/audit-writer.ts), so under load a sign-in makes fewer; the invariants that the merged operations keep are checked in
  * sign-in-fewer-round-trips.test.ts and the storage contract suite (challenge single use,
  * counter CAS, session rotation, shared rate limit, audit).
  */
@@ -12,6 +13,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { createMemoryStore } from '../../server/src/storage/memory/memory-store.js';
 import { openMongoStore } from '../../server/src/storage/mongo/mongo-store.js';
 import type { Store } from '../../server/src/storage/ports.js';
+import { recordEvent } from '../../server/src/audit/record-event.js';
+import { silentLogger } from '../../server/src/lib/logger.js';
 import { createHarness, register, signIn } from '../helpers/harness.js';
 
 interface Counted {
@@ -105,7 +108,7 @@ describe.each(kinds)('store round trips on the %s store', (kind) => {
     expect(result.status).toBe(200);
     const atResult = c.drain();
     // No rate-limit round trip (prepaid with the options), no credential read (the ceremony's snapshot).
-    expect(atResult.calls).toEqual(['ceremonies.take', 'credentials.recordUse', 'sessions.rotate', 'audit.append']);
+    expect(atResult.calls).toEqual(['ceremonies.take', 'credentials.recordUse', 'sessions.rotate', 'audit.appendMany']);
     expectOneCommandEach(atResult.calls, atResult.commands, ['findAndModify', 'update', 'update', 'insert']);
   });
 
@@ -120,7 +123,7 @@ describe.each(kinds)('store round trips on the %s store', (kind) => {
     const result = await agent.post('/assertion/result').send(await auth.getAssertion({ challenge: options.body.challenge }));
     expect(result.status).toBe(200);
     const atResult = c.drain();
-    expect(atResult.calls).toEqual(['ceremonies.take', 'credentials.findWithOwner', 'credentials.recordUse', 'sessions.rotate', 'audit.append']);
+    expect(atResult.calls).toEqual(['ceremonies.take', 'credentials.findWithOwner', 'credentials.recordUse', 'sessions.rotate', 'audit.appendMany']);
     expectOneCommandEach(atResult.calls, atResult.commands, ['findAndModify', 'aggregate', 'update', 'update', 'insert']);
   });
 
@@ -134,7 +137,23 @@ describe.each(kinds)('store round trips on the %s store', (kind) => {
     const result = await agent.post('/assertion/result').send(await auth.getAssertion({ challenge: stale.body.challenge }));
     expect(result.status).toBe(200);
     // No rate-limit round trip: the other sign-in's start did not take this result's prepaid hit.
-    expect(c.drain().calls).toEqual(['ceremonies.take', 'credentials.recordUse', 'credentials.findWithOwner', 'credentials.recordUse', 'sessions.rotate', 'audit.append']);
+    expect(c.drain().calls).toEqual(['ceremonies.take', 'credentials.recordUse', 'credentials.findWithOwner', 'credentials.recordUse', 'sessions.rotate', 'audit.appendMany']);
+  });
+
+  it('concurrent requests share audit writes (group commit): 20 events, 2 writes, each event stored once', async () => {
+    counted = await openCounted(kind);
+    const h = createHarness(counted.store);
+    counted.drain();
+    // 20 requests audited at once: the first event goes alone, the 19 written meanwhile in one write.
+    const deps = { store: counted.store, clock: h.clock, logger: silentLogger, config: h.config };
+    const userId = 'u'.repeat(32);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => recordEvent(deps, { type: 'authentication.failed', outcome: 'failure', userId, code: `c${i}` })));
+    const c = counted.drain();
+    expect(c.calls).toEqual(['audit.appendMany', 'audit.appendMany']);
+    expectOneCommandEach(c.calls, c.commands, ['insert', 'insert']);
+    const listed = await counted.store.audit.list({ userId, limit: 50, now: h.clock.now() });
+    expect(listed.map((e) => e.code).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `c${i}`).sort());
+    expect(new Set(listed.map((e) => e.id)).size).toBe(20);
   });
 
   it('a registration: options 3, result 7 (was 12 in all)', async () => {
@@ -150,7 +169,7 @@ describe.each(kinds)('store round trips on the %s store', (kind) => {
     const { response } = await auth.createCredential({ challenge: options.body.challenge, userHandle: options.body.user.id, attestation: 'none' });
     expect((await agent.post('/attestation/result').send(response)).status).toBe(200);
     const atResult = counted.drain();
-    expect(atResult.calls).toEqual(['sessions.get', 'ceremonies.take', 'credentials.findById', 'credentials.insert', 'users.insert', 'audit.append', 'sessions.rotate']);
+    expect(atResult.calls).toEqual(['sessions.get', 'ceremonies.take', 'credentials.findById', 'credentials.insert', 'users.insert', 'audit.appendMany', 'sessions.rotate']);
     expectOneCommandEach([...atOptions.calls, ...atResult.calls], [...atOptions.commands, ...atResult.commands], ['findAndModify', 'find', 'update', 'find', 'findAndModify', 'find', 'insert', 'insert', 'insert', 'update']);
   });
 });

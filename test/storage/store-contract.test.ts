@@ -858,7 +858,7 @@ describe.each(stores)('%s store', (_name, factory) => {
         const alice = id(32);
         const bob = id(32);
         const all = events(alice, bob);
-        for (const e of all) await store.audit.append(e);
+        for (const e of all) await store.audit.appendMany([e]);
         const listed = await store.audit.list({ limit: 100 });
         expect(listed).toEqual([...all].reverse());
         for (const e of listed) {
@@ -875,7 +875,7 @@ describe.each(stores)('%s store', (_name, factory) => {
       withStore(async (store) => {
         const alice = id(32);
         const bob = id(32);
-        for (const e of events(alice, bob)) await store.audit.append(e);
+        for (const e of events(alice, bob)) await store.audit.appendMany([e]);
         expect((await store.audit.list({ userId: alice, limit: 100 })).map((e) => e.at.getTime() - T0)).toEqual([4000, 2000, 1000]);
         expect((await store.audit.list({ userId: bob, limit: 100 })).map((e) => e.type)).toEqual(['registration.succeeded']);
         expect((await store.audit.list({ type: 'authentication.failed', limit: 100 })).map((e) => e.at.getTime() - T0)).toEqual([5000, 2000]);
@@ -889,8 +889,8 @@ describe.each(stores)('%s store', (_name, factory) => {
         const alice = id(32);
         const all: AuditEvent[] = [];
         for (let i = 0; i < 7; i++) all.push({ id: id(), type: 'authentication.succeeded', at: at(i < 4 ? 1000 : 2000), outcome: 'success', userId: alice });
-        for (const e of all) await store.audit.append(e);
-        await store.audit.append({ id: id(), type: 'authentication.succeeded', at: at(1500), outcome: 'success', userId: id(32) });
+        for (const e of all) await store.audit.appendMany([e]);
+        await store.audit.appendMany([{ id: id(), type: 'authentication.succeeded', at: at(1500), outcome: 'success', userId: id(32) }]);
         const seen: AuditEvent[] = [];
         let before: { at: Date; id: string } | undefined;
         for (;;) {
@@ -908,8 +908,8 @@ describe.each(stores)('%s store', (_name, factory) => {
     it('filters by time range [from, to) and leaves out events past their retention when given now', () =>
       withStore(async (store) => {
         const alice = id(32);
-        for (const e of events(alice, id(32))) await store.audit.append(e);
-        await store.audit.append({ id: id(), type: 'lockout.locked', at: at(6000), expiresAt: at(10_000), outcome: 'failure', userId: alice });
+        for (const e of events(alice, id(32))) await store.audit.appendMany([e]);
+        await store.audit.appendMany([{ id: id(), type: 'lockout.locked', at: at(6000), expiresAt: at(10_000), outcome: 'failure', userId: alice }]);
         const times = async (q: Partial<Parameters<Store['audit']['list']>[0]>) => (await store.audit.list({ limit: 100, ...q })).map((e) => e.at.getTime() - T0);
         expect(await times({ from: at(2000), to: at(5000) })).toEqual([4000, 3000, 2000]);
         expect(await times({ userId: alice, from: at(2001) })).toEqual([6000, 4000]);
@@ -922,7 +922,7 @@ describe.each(stores)('%s store', (_name, factory) => {
     it('limit keeps the newest', () =>
       withStore(async (store) => {
         const alice = id(32);
-        for (const e of events(alice, id(32))) await store.audit.append(e);
+        for (const e of events(alice, id(32))) await store.audit.appendMany([e]);
         expect((await store.audit.list({ limit: 2 })).map((e) => e.at.getTime() - T0)).toEqual([5000, 4000]);
         expect((await store.audit.list({ limit: 1, userId: alice })).map((e) => e.at.getTime() - T0)).toEqual([4000]);
         expect((await store.audit.list({ limit: 1, type: 'authentication.failed' })).map((e) => e.at.getTime() - T0)).toEqual([5000]);
@@ -1019,7 +1019,7 @@ describe.each(stores)('%s store', (_name, factory) => {
       withStore(async (store) => {
         const e: AuditEvent = { id: id(), type: 'credential.renamed', at: at(1), outcome: 'success', userId: 'u', data: { name: 'old', nested: { list: [1, 2] } } };
         const original = structuredClone(e);
-        await store.audit.append(e);
+        await store.audit.appendMany([e]);
         e.type = 'mutated';
         (e.data!.nested as { list: number[] }).list.push(3);
         e.at.setTime(0);

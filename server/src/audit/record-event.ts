@@ -2,6 +2,7 @@ import type { Deps } from '../deps.js';
 import { currentLogContext, scrubDetail } from '../lib/logger.js';
 import { randomId, secureRandom } from '../lib/random.js';
 import type { AuditEvent } from '../storage/ports.js';
+import { auditWriterFor } from './audit-writer.js';
 
 /** Longest developer `detail` an audit event keeps. */
 export const AUDIT_DETAIL_MAX = 200;
@@ -12,8 +13,10 @@ export const AUDIT_DETAIL_MAX = 200;
  * request id, taken from the request's context unless the caller gives `ip`). A developer
  * `detail` in `data` is scrubbed of challenges and ids (as in logs) and truncated; callers
  * never pass secrets, codes or whole credentials. The event expires after
- * AUDIT_RETENTION_DAYS (reads skip it, a TTL index deletes it). Auditing never breaks the
- * request it describes: a failed write is logged (with the event) and swallowed.
+ * AUDIT_RETENTION_DAYS (reads skip it, a TTL index deletes it). Written by group commit
+ * (audit-writer.ts): resolves once stored; concurrent requests share one store round trip.
+ * Auditing never breaks the request it describes: a failed write is logged (with the event)
+ * and swallowed.
  */
 export async function recordEvent(
   deps: Pick<Deps, 'store' | 'clock' | 'logger' | 'config'> & Partial<Pick<Deps, 'random'>>,
@@ -35,7 +38,7 @@ export async function recordEvent(
     full.data = { ...full.data, detail: typeof detail === 'string' && detail.length > AUDIT_DETAIL_MAX ? `${detail.slice(0, AUDIT_DETAIL_MAX - 1)}…` : detail };
   }
   try {
-    await deps.store.audit.append(full);
+    await auditWriterFor(deps.store.audit).write(full);
   } catch (err) {
     deps.logger.error({ err, event: full }, 'audit event could not be written');
   }

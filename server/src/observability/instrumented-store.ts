@@ -10,7 +10,7 @@ import type { Metrics } from './metrics.js';
  * thrown (a duplicate username or credential id: a `KeygateError` below 500) are not errors.
  * Two port answers are also security signals and counted here, where every adapter passes:
  * `lockouts.fail` answering true (a key was just locked: `keygate_lockouts_total{scope}`) and
- * `audit.append` (`keygate_audit_events_total{type, outcome}`).
+ * `audit.appendMany` (`keygate_audit_events_total{type, outcome}`, per event).
  *
  * Behaviour is unchanged: arguments, results and errors pass straight through.
  * Method lookups walk the prototype chain, so class-based adapters are wrapped too.
@@ -54,10 +54,7 @@ export function instrumentStore(inner: Store, metrics: Metrics): Store {
     keyRing: wrap('keyRing', inner.keyRing),
     tokens: wrap('tokens', inner.tokens),
     audit: wrap('audit', inner.audit, (method, args) => {
-      if (method === 'append') {
-        const event = args[0] as AuditEvent;
-        metrics.auditEvents.labels(event.type, event.outcome).inc();
-      }
+      if (method === 'appendMany') for (const event of args[0] as AuditEvent[]) metrics.auditEvents.labels(event.type, event.outcome).inc();
     }),
     rateLimits: wrap('rateLimits', inner.rateLimits),
     locks: wrap('locks', inner.locks),

@@ -270,7 +270,12 @@ export interface AuditQuery {
 }
 
 export interface AuditStore {
-  append(event: AuditEvent): Promise<void>;
+  /**
+   * Stores the events, in one round trip (MongoDB: one unordered insertMany). An event is
+   * never changed once stored. On a failure (rejected) any of them may or may not be stored;
+   * nothing else is written.
+   */
+  appendMany(events: AuditEvent[]): Promise<void>;
   /** Newest first (`at` descending, then `id` descending), at most `limit`. */
   list(query: AuditQuery): Promise<AuditEvent[]>;
 }

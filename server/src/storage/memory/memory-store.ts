@@ -244,9 +244,9 @@ export function createMemoryStore(): Store {
   };
 
   const auditStore: AuditStore = {
-    async append(event) {
-      audit.push(copy(event));
-      if (audit.length > 10_000) audit.shift();
+    async appendMany(events) {
+      for (const event of events) audit.push(copy(event));
+      if (audit.length > 10_000) audit.splice(0, audit.length - 10_000);
     },
     async list({ userId, type, from, to, before, limit, now }) {
       return audit

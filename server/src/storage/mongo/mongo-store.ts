@@ -236,8 +236,9 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
     lockouts: mongoLockouts(db),
     ...mongoTokens(db),
     audit: {
-      append: async (event) => {
-        await guard(() => audit.insertOne({ ...event }));
+      appendMany: async (events) => {
+        if (events.length === 0) return;
+        await guard(() => audit.insertMany(events.map((e) => ({ ...e })), { ordered: false }));
       },
       list: async ({ userId, type, from, to, before, limit, now }) => {
         const and: Filter<AuditEvent>[] = [];
