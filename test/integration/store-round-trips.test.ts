@@ -12,6 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createMemoryStore } from '../../server/src/storage/memory/memory-store.js';
 import { openMongoStore } from '../../server/src/storage/mongo/mongo-store.js';
+import { batchedBulkWrite } from '../../server/src/storage/mongo/batched-bulk-write.js';
+import { MongoClient } from 'mongodb';
 import type { Store } from '../../server/src/storage/ports.js';
 import { recordEvent } from '../../server/src/audit/record-event.js';
 import { silentLogger } from '../../server/src/lib/logger.js';
@@ -156,6 +158,28 @@ describe.each(kinds)('store round trips on the %s store', (kind) => {
     expect(new Set(listed.map((e) => e.id)).size).toBe(20);
   });
 
+  it('concurrent ceremony starts and session rotations share their writes: 20 each, 2 commands each', async () => {
+    counted = await openCounted(kind);
+    const h = createHarness(counted.store);
+    counted.drain();
+    const now = h.clock.now();
+    const later = new Date(now.getTime() + 60_000);
+    const ids = Array.from({ length: 20 }, () => randomBytes(16).toString('base64url'));
+    await Promise.all(ids.map((sid) => counted!.store.ceremonies.put({ id: sid, kind: 'authentication', challenge: `ch-${sid}`, userVerification: 'required', createdAt: now, expiresAt: later }, 5)));
+    // 20 port calls; on MongoDB the first alone, the 19 made meanwhile in one command.
+    const puts = counted.drain();
+    expect(puts.calls).toHaveLength(20);
+    if (kind === 'mongo') expect(puts.commands).toEqual(['update', 'update']);
+    await Promise.all(ids.map((sid) => counted!.store.sessions.rotate({ id: `s-${sid}`, userId: 'u1', amr: ['swk', 'user', 'mfa'], acr: 'urn:keygate:acr:phr', authenticatedAt: now, expiresAt: later }, sid)));
+    const rotations = counted.drain();
+    expect(rotations.calls).toHaveLength(20);
+    if (kind === 'mongo') expect(rotations.commands).toEqual(['update', 'update']);
+    for (const sid of ids) {
+      expect((await counted.store.ceremonies.take(sid, `ch-${sid}`, now))?.challenge).toBe(`ch-${sid}`);
+      expect((await counted.store.sessions.get(`s-${sid}`, now))?.userId).toBe('u1');
+    }
+  });
+
   it('a registration: options 3, result 7 (was 12 in all)', async () => {
     counted = await openCounted(kind);
     const h = createHarness(counted.store);
@@ -171,5 +195,31 @@ describe.each(kinds)('store round trips on the %s store', (kind) => {
     const atResult = counted.drain();
     expect(atResult.calls).toEqual(['sessions.get', 'ceremonies.take', 'credentials.findById', 'credentials.insert', 'users.insert', 'audit.appendMany', 'sessions.rotate']);
     expectOneCommandEach([...atOptions.calls, ...atResult.calls], [...atOptions.commands, ...atResult.commands], ['findAndModify', 'find', 'update', 'find', 'findAndModify', 'find', 'insert', 'insert', 'insert', 'update']);
+  });
+});
+
+(kinds.includes('mongo') ? describe : describe.skip)('batched writes on MongoDB (storage/mongo/batched-bulk-write.ts)', () => {
+  it('a failed statement rejects its caller and the callers after it; those before it are written', async () => {
+    const uri = process.env.KEYGATE_TEST_MONGODB_URI;
+    if (!uri) throw new Error(`the MongoDB suite cannot run: ${process.env.KEYGATE_TEST_MONGODB_SKIP ?? 'no MongoDB test server'}`);
+    const client = await new MongoClient(uri, { serverSelectionTimeoutMS: 3000 }).connect();
+    try {
+      const coll = client.db(`keygate_test_${randomBytes(6).toString('hex')}`).collection<{ _id: string; v: number }>('c');
+      const write = batchedBulkWrite(coll);
+      const upsert = (id: string, v: number) => ({ updateOne: { filter: { _id: id }, update: { $set: { v } }, upsert: true } });
+      // The first goes alone; the next three share one command, whose second statement of
+      // caller 'c' fails (a $set on _id: immutable field).
+      const outcomes = await Promise.allSettled([
+        write([upsert('a', 1)]),
+        write([upsert('b', 1)]),
+        write([upsert('c', 1), { updateOne: { filter: { _id: 'c' }, update: { $set: { _id: 'other' } } } }]),
+        write([upsert('d', 1)]),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected']);
+      // MongoDB stops at the failed statement ('d' not written); the Java test server goes on.
+      expect((await coll.find({ _id: { $in: ['a', 'b', 'c'] } }).sort({ _id: 1 }).toArray()).map((d) => d._id)).toEqual(['a', 'b', 'c']);
+    } finally {
+      await client.close();
+    }
   });
 });

@@ -477,6 +477,19 @@ describe.each(stores)('%s store', (_name, factory) => {
     const put = (store: Store, c: Ceremony) => store.ceremonies.put(c, KEEP);
     const take = (store: Store, c: Pick<Ceremony, 'id' | 'challenge'>, now: Date) => store.ceremonies.take(c.id, c.challenge, now);
 
+    it('concurrent puts (MongoDB sends them as one command) each take effect as alone, in call order', () =>
+      withStore(async (store) => {
+        const sessionId = id(32);
+        const mine = Array.from({ length: 8 }, (_, i) => newCeremony({ id: sessionId, createdAt: at(i), expiresAt: at(60_000 + i) }));
+        const others = Array.from({ length: 8 }, () => newCeremony());
+        await Promise.all([...mine, ...others].map((c) => put(store, c)));
+        for (const c of others) expect(await take(store, c, at(1000))).toEqual(c);
+        // One session keeps its newest KEEP, as when put one by one.
+        const kept = [];
+        for (const c of mine) if (await take(store, c, at(1000))) kept.push(c.challenge);
+        expect(kept).toEqual(mine.slice(-KEEP).map((c) => c.challenge));
+      }));
+
     it('put then take returns it once; a second take is undefined', () =>
       withStore(async (store) => {
         const c = newCeremony();
@@ -667,6 +680,19 @@ describe.each(stores)('%s store', (_name, factory) => {
         await store.sessions.delete(gone.id);
         expect(await store.sessions.detachCredential(gone.id, 'cred-a')).toBe(false);
         expect(await store.sessions.get(gone.id, at(1))).toBeUndefined();
+      }));
+
+    it('concurrent rotations (MongoDB sends them as one command) each take effect as alone', () =>
+      withStore(async (store) => {
+        const olds = Array.from({ length: 20 }, () => newSession({ credentialId: 'cred-c' }));
+        for (const o of olds) await store.sessions.put(o);
+        const nexts = olds.map((o) => newSession({ userId: o.userId, credentialId: 'cred-c' }));
+        await Promise.all(nexts.map((n, i) => store.sessions.rotate(n, olds[i]!.id)));
+        for (const [i, n] of nexts.entries()) {
+          expect(await store.sessions.get(n.id, at(1))).toEqual(n);
+          expect(await store.sessions.get(olds[i]!.id, at(1))).toBeUndefined();
+        }
+        expect(await store.sessions.deleteByCredential('cred-c')).toBe(20);
       }));
 
     describe('rotate (one operation)', () => {

@@ -1,6 +1,7 @@
 import { Binary, MongoClient, type Collection, type Db, type Filter } from 'mongodb';
 import { ConflictError } from '../../errors/keygate-error.js';
 import type { AuditEvent, Ceremony, Session, Store, StoredCredential, User } from '../ports.js';
+import { batchedBulkWrite } from './batched-bulk-write.js';
 import { guard, insertOrConflict } from './mongo-errors.js';
 import { mongoLockouts, mongoLocks, mongoRateLimits } from './mongo-coordination.js';
 import { mongoFactors } from './mongo-factors.js';
@@ -75,6 +76,9 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
   const ceremonies: Collection<CeremoniesDoc> = db.collection('pending_ceremonies');
   const sessions: Collection<Doc<Session>> = db.collection('sessions');
   const audit: Collection<AuditEvent> = db.collection('audit_events');
+  // Write-only statements of concurrent requests, one command per batch (batched-bulk-write.ts).
+  const writeCeremonies = batchedBulkWrite(ceremonies);
+  const writeSessions = batchedBulkWrite(sessions);
 
   return {
     kind: 'mongo',
@@ -176,13 +180,9 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
       // round trip per put), each taken by $pull in one atomic findOneAndUpdate.
       put: async (ceremony, keep) => {
         const { id, ...pending } = ceremony;
-        await guard(() =>
-          ceremonies.updateOne(
-            { _id: id },
-            { $push: { pending: { $each: [pending], $slice: -keep } }, $max: { expiresAt: ceremony.expiresAt } },
-            { upsert: true },
-          ),
-        );
+        await writeCeremonies([
+          { updateOne: { filter: { _id: id }, update: { $push: { pending: { $each: [pending], $slice: -keep } }, $max: { expiresAt: ceremony.expiresAt } }, upsert: true } },
+        ]);
       },
       take: async (id, challenge, now) => {
         const doc = await guard(() =>
@@ -208,15 +208,15 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
       // mixed a replace and a delete would be two commands): the new session is written, then
       // the old one is ended in place: expired at the epoch (reads want expiresAt > now) and
       // untied from its user and credential (the by-user/by-credential deletes skip it); the
-      // TTL index removes it.
+      // TTL index removes it. Concurrent rotations share that command (batched-bulk-write.ts).
       rotate: async (session, previousId) => {
         const put = { replaceOne: { filter: { _id: session.id }, replacement: toDoc(session), upsert: true } } as const;
         if (previousId === undefined || previousId === session.id) {
-          await guard(() => sessions.bulkWrite([put], { ordered: true }));
+          await writeSessions([put]);
           return;
         }
         const end = { updateOne: { filter: { _id: previousId }, update: { $set: { expiresAt: ENDED }, $unset: { userId: '', credentialId: '' } } } } as const;
-        await guard(() => sessions.bulkWrite([put, end], { ordered: true }));
+        await writeSessions([put, end]);
       },
       get: async (id, now) => fromDoc<Session>(await guard(() => sessions.findOne({ _id: id, expiresAt: { $gt: now } }))),
       // A session ended by rotate is gone already: deleting it again answers false.
