@@ -26,6 +26,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { formatBreakdown, formatCostTable, formatFlatness, formatHeadline, formatWorkers } from './bench/cost-report.js';
+import { runDriverFloor, type DriverFloor } from './bench/driver-floor.js';
 import { benchDbName, fetchLoopbackOnly, startBenchMongo } from './bench/local-only.js';
 import { formatAssertionFloor, runPureVerify } from './bench/pure-verify.js';
 import { formatRatios, formatTable, type RatioSpec } from './bench/report.js';
@@ -108,6 +109,7 @@ async function main(argv: string[]): Promise<number> {
   const breakdowns: string[] = [];
   const notes: string[] = [];
   let workers: WorkersRow[] = [];
+  let driverFloor: DriverFloor | undefined;
   const skipped: string[] = [];
   const started = performance.now();
   const report = () => {
@@ -122,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
       log('\nserver CPU per op, measured in the server process (user + system; client excluded); latency = the HTTP round trips of the op; * = window capped by its time budget:');
       log(formatCostTable(cost));
       log(`\nheadline (${HEADLINE_CLIENTS} clients; targets from issue 9, printed, never asserted):`);
-      log(formatHeadline(cost, HEADLINE_CLIENTS).join('\n'));
+      log(formatHeadline(cost, HEADLINE_CLIENTS, driverFloor).join('\n'));
       const flat = formatFlatness(cost, 1000, 100_000);
       log('\nflatness: server CPU per sign-in with 100,000 registered users / with 1,000 (target <= 1.2x):');
       log(flat.length ? flat.join('\n') : quick ? '  skipped in --quick (100,000-user seeding runs in the full run only)' : '  n/a (did not run)');
@@ -180,6 +182,8 @@ async function main(argv: string[]): Promise<number> {
           HMAC_SECRET: 'bench-hmac-secret-bench-hmac-secret-bench!',
         };
         take('mongo', await runKeygate('mongo', env, plan.mongoCost, log));
+        driverFloor = await runDriverFloor(mongo.uri, { ops: quick ? 1000 : 5000, concurrency: HEADLINE_CLIENTS, budgetMs: quick ? 1000 : 5000 });
+        log(`  the driver alone (in this process): ${driverFloor.byCommand.map((c) => `${c.name} ${c.usPerCommand.toFixed(0)} µs CPU per command (${c.n})`).join(', ')}`);
         if (plan.workers) {
           log('[4/4] WORKERS=1 and WORKERS=2 on MongoDB (server/src/main.ts)');
           workers = await runWorkers(mongo.uri, plan.workers.counts, plan.workers.concurrencies, plan.workers.plan, plan.workers.warmup, log);

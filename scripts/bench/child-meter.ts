@@ -22,6 +22,8 @@ export interface WindowReport {
   rssBytes: number;
   maxRssBytes: number;
   storeCalls?: number;
+  /** MongoDB: driver commands sent in the window (StoreMeter.commands). */
+  storeCommands?: number;
   /** Per `port.method`: calls, and ms spent awaiting them (summed; overlapping when concurrent). */
   byMethod?: [string, number, number][];
 }
@@ -60,6 +62,7 @@ export function serveChildMeter(o: { meter?: StoreMeter; extra?: Extra }): void 
         peakRssBytes: Math.max(peak, rss),
         rssBytes: rss,
         maxRssBytes: process.resourceUsage().maxRSS * 1024,
+        ...(o.meter?.commands !== undefined ? { storeCommands: o.meter.commands } : {}),
         ...(o.meter ? { storeCalls: o.meter.calls, byMethod: [...o.meter.byMethod].map(([k, v]) => [k, v.calls, v.ms] as [string, number, number]) } : {}),
       };
       reply(msg.id, { ...report });
@@ -73,4 +76,6 @@ export function serveChildMeter(o: { meter?: StoreMeter; extra?: Extra }): void 
     }
   });
   process.on('disconnect', () => process.exit(0));
+  // A normal exit on SIGTERM (the parent's close), so that --cpu-prof (BENCH_CPU_PROF) writes its profile.
+  process.once('SIGTERM', () => process.exit(0));
 }

@@ -3,7 +3,8 @@
  * (loadConfig from the environment, createMetrics, openStore on the configured store, the
  * app from buildApp on a node:http server on 127.0.0.1), with two additions that exist only
  * here, over the child's IPC channel, never over HTTP:
- *  - the store is wrapped by metered-store.ts, so each measured window reports store calls;
+ *  - the store is wrapped by metered-store.ts, so each measured window reports store calls
+ *    (and, on MongoDB, the driver commands sent: the real round trips);
  *  - `{ type: 'seed', count }` registers `count` more users with one ES256 credential each
  *    directly through the store, fast (seed-users.ts), so sign-ins can be measured with a
  *    large user base.
@@ -22,7 +23,12 @@ import { secureRandom } from '../../server/src/lib/random.js';
 import { createMetrics } from '../../server/src/observability/metrics.js';
 import { openStore } from '../../server/src/storage/open-store.js';
 import { serveChildMeter } from './child-meter.js';
-import { meteredStore } from './metered-store.js';
+import { meteredStore, type StoreMeter } from './metered-store.js';
+import { openMongoStore } from '../../server/src/storage/mongo/mongo-store.js';
+import { instrumentStore } from '../../server/src/observability/instrumented-store.js';
+
+/** Driver commands that are no store call (heartbeats, handshakes, cursors, sessions). */
+const HOUSEKEEPING = new Set(['hello', 'isMaster', 'ismaster', 'ping', 'endSessions', 'createIndexes', 'saslStart', 'saslContinue', 'killCursors']);
 import { seedUsers } from './seed-users.js';
 
 let app: Express | undefined;
@@ -36,7 +42,17 @@ server.listen(0, '127.0.0.1', async () => {
     const config = loadConfig({ ...process.env, PORT: String(port), RP_ORIGINS: `http://localhost:${port}` });
     const logger = createLogger(config.logLevel);
     const metrics = createMetrics({ processMetrics: metricsServed(config) });
-    const { store, meter } = meteredStore(await openStore(config, logger, metrics));
+    // On MongoDB the store is opened as open-store.ts opens it, plus the driver's command
+    // monitoring, so that each window also reports the commands really sent (round trips).
+    let meterRef: StoreMeter | undefined;
+    const inner = config.mongodbUri
+      ? instrumentStore(
+          await openMongoStore({ uri: config.mongodbUri, dbName: config.mongodbDb, operationTimeoutMS: config.mongodbTimeoutMs, onCommand: (name) => void (HOUSEKEEPING.has(name) || meterRef?.command()) }),
+          metrics,
+        )
+      : await openStore(config, logger, metrics);
+    const { store, meter } = meteredStore(inner, { countsCommands: config.mongodbUri !== undefined });
+    meterRef = meter;
     app = buildApp({ config, store, clock: systemClock, random: secureRandom, logger, metrics }, { demoDir: null });
     let seeded = 0;
     serveChildMeter({

@@ -15,19 +15,33 @@ export interface StoreMeter {
   ms: number;
   /** Calls and awaited ms per method, e.g. `credentials.findById`. */
   byMethod: Map<string, { calls: number; ms: number }>;
+  /**
+   * MongoDB only: the commands the driver sent (its command monitoring, housekeeping such as
+   * heartbeats left out), the real round trips: writes of concurrent calls that the store
+   * batches into one command (storage/mongo/batched-bulk-write.ts, audit/audit-writer.ts)
+   * count once. `undefined` on the memory store.
+   */
+  commands?: number;
+  /** Counts one driver command (keygate-child.ts's command listener). */
+  command(): void;
   reset(): void;
   snapshot(): { calls: number; ms: number };
 }
 
-export function meteredStore(inner: Store): { store: Store; meter: StoreMeter } {
+export function meteredStore(inner: Store, opts: { countsCommands?: boolean } = {}): { store: Store; meter: StoreMeter } {
   const meter: StoreMeter = {
     calls: 0,
     ms: 0,
     byMethod: new Map(),
+    ...(opts.countsCommands ? { commands: 0 } : {}),
+    command() {
+      if (this.commands !== undefined) this.commands++;
+    },
     reset() {
       this.calls = 0;
       this.ms = 0;
       this.byMethod.clear();
+      if (this.commands !== undefined) this.commands = 0;
     },
     snapshot() {
       return { calls: this.calls, ms: this.ms };

@@ -30,7 +30,9 @@ export async function startChild(file: 'keygate-child.ts' | 'floor-child.ts', en
   for (const k of ['PATH', 'HOME', 'TMPDIR']) if (process.env[k] !== undefined) base[k] = process.env[k]!;
   const child: ChildProcess = fork(fileURLToPath(new URL(`./${file}`, import.meta.url)), [], {
     cwd: ROOT,
-    execArgv: ['--import', 'tsx'],
+    // BENCH_CPU_PROF=DIR: each server child writes a V8 CPU profile into DIR when it exits
+    // (open it in Chrome DevTools or speedscope); for profiling, never in a reported run.
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
     env: { ...base, ...env },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
@@ -117,6 +119,8 @@ export interface WindowResult {
   p99Ms: number;
   meanMs: number;
   storeCallsPerOp?: number;
+  /** MongoDB: driver commands (round trips) per op. */
+  commandsPerOp?: number;
   byMethod?: [string, number, number][];
   peakRssBytes: number;
   maxRssBytes: number;
@@ -176,6 +180,7 @@ export async function cpuWindow(child: BenchChild, plan: WindowPlan, op: (worker
     p50Ms: percentile(sorted, 50),
     p99Ms: percentile(sorted, 99),
     meanMs: n ? sorted.reduce((a, b) => a + b, 0) / n : NaN,
+    ...(rep.storeCommands !== undefined ? { commandsPerOp: n ? rep.storeCommands / n : NaN } : {}),
     ...(rep.storeCalls !== undefined ? { storeCallsPerOp: n ? rep.storeCalls / n : NaN, byMethod: rep.byMethod } : {}),
     peakRssBytes: rep.peakRssBytes,
     maxRssBytes: rep.maxRssBytes,
