@@ -1,7 +1,7 @@
 import { recordEvent } from '../audit/record-event.js';
 import type { Deps } from '../deps.js';
 import { NotFoundError, UnauthorizedError } from '../errors/keygate-error.js';
-import { guardAttempt } from '../factors/lockout/attempt-guard.js';
+import { guardAttempt, settleOnce } from '../factors/lockout/attempt-guard.js';
 import { OOB_CODE_MAX_CHECKS, OOB_CODE_TTL_MS, newOobCode, normalizeOobCode, oobCodeHash, oobMessageText, sameOobHash } from '../factors/oob/oob-code.js';
 import { maskDestination } from '../factors/oob/oob-destination.js';
 import { OOB_SEND_LIMITS, claimOobSend, deliverOobCode, requireOobChannel } from '../factors/oob/oob-sender.js';
@@ -66,38 +66,33 @@ export async function sendSignInCode(deps: Deps, ctx: { sessionId: string | unde
 export async function loginWithOobCode(deps: Deps, ctx: { sessionId: string | undefined; ip?: string }, code: string): Promise<SecondFactorResult> {
   const attempt = await requireSignInAttempt(deps, ctx.sessionId, 'second_factor');
   const guard = await guardAttempt(deps, { username: attempt.username, userId: attempt.userId, ip: ctx.ip });
-  let settled = false;
-  const settle = async (how: 'failed' | 'cancelled' | 'signedIn') => {
-    settled = true;
-    await guard[how]();
-  };
   try {
-    const reserved = await deps.store.oob.reserveCodeCheck(attempt.id, attempt.attemptId, deps.clock.now(), OOB_CODE_MAX_CHECKS);
-    if (!reserved) {
-      await settle('cancelled');
-      throw new UnauthorizedError('no_pending_code', `no unexpired code with checks left was sent for half sign-in ${attempt.attemptId}`);
-    }
-    const channel = reserved.channel;
-    const user = await userOf(deps, attempt.userId);
-    requireOobChannel(deps, channel);
-    await requireCountedOob(deps, user, channel, ctx.ip);
-    const normalized = normalizeOobCode(code);
-    const hash = normalized === undefined ? undefined : oobCodeHash(deps.config.hmacSecret, { attemptId: attempt.attemptId }, channel, normalized);
-    if (hash === undefined || !sameOobHash(hash, reserved.hash)) {
-      await settle('failed');
-      throw new UnauthorizedError('invalid_code', normalized === undefined ? 'not a code (6 digits)' : `not the code sent for this sign-in (check ${reserved.attempts} of ${OOB_CODE_MAX_CHECKS})`);
-    }
-    if (!(await deps.store.oob.takeCode(attempt.id, attempt.attemptId, hash, deps.clock.now()))) {
-      await settle('cancelled');
-      throw new UnauthorizedError('no_pending_code', 'the code was taken meanwhile (used by a concurrent request, or expired)');
-    }
-    const session = await completeSignInAttempt(deps, attempt, { kind: channel });
-    await settle('signedIn');
-    await recordEvent(deps, { type: 'authentication.succeeded', outcome: 'success', userId: attempt.userId, ip: ctx.ip, data: { amr: session.amr, channel } });
-    return { user, session };
+    return await settleOnce(guard, async (settle) => {
+      const reserved = await deps.store.oob.reserveCodeCheck(attempt.id, attempt.attemptId, deps.clock.now(), OOB_CODE_MAX_CHECKS);
+      if (!reserved) {
+        await settle('cancelled');
+        throw new UnauthorizedError('no_pending_code', `no unexpired code with checks left was sent for half sign-in ${attempt.attemptId}`);
+      }
+      const channel = reserved.channel;
+      const user = await userOf(deps, attempt.userId);
+      requireOobChannel(deps, channel);
+      await requireCountedOob(deps, user, channel, ctx.ip);
+      const normalized = normalizeOobCode(code);
+      const hash = normalized === undefined ? undefined : oobCodeHash(deps.config.hmacSecret, { attemptId: attempt.attemptId }, channel, normalized);
+      if (hash === undefined || !sameOobHash(hash, reserved.hash)) {
+        await settle('failed');
+        throw new UnauthorizedError('invalid_code', normalized === undefined ? 'not a code (6 digits)' : `not the code sent for this sign-in (check ${reserved.attempts} of ${OOB_CODE_MAX_CHECKS})`);
+      }
+      if (!(await deps.store.oob.takeCode(attempt.id, attempt.attemptId, hash, deps.clock.now()))) {
+        await settle('cancelled');
+        throw new UnauthorizedError('no_pending_code', 'the code was taken meanwhile (used by a concurrent request, or expired)');
+      }
+      const session = await completeSignInAttempt(deps, attempt, { kind: channel });
+      await settle('signedIn');
+      await recordEvent(deps, { type: 'authentication.succeeded', outcome: 'success', userId: attempt.userId, ip: ctx.ip, data: { amr: session.amr, channel } });
+      return { user, session };
+    });
   } catch (err) {
-    // A check that never ran to a verdict gives its reservation back: only wrong codes count.
-    if (!settled) await guard.cancelled().catch(() => undefined);
     if (err instanceof UnauthorizedError) {
       await recordEvent(deps, { type: 'oob_code.failed', outcome: 'failure', userId: attempt.userId, ip: ctx.ip, code: err.code });
     }

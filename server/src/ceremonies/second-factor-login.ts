@@ -3,7 +3,7 @@ import type { Deps } from '../deps.js';
 import { NotFoundError, UnauthorizedError } from '../errors/keygate-error.js';
 import { requireCountedSecondFactor } from '../policy/require-policy.js';
 import { secondFactorRefusal } from '../policy/second-factor-policy.js';
-import { guardAttempt } from '../factors/lockout/attempt-guard.js';
+import { guardAttempt, settleOnce } from '../factors/lockout/attempt-guard.js';
 import { normalizeRecoveryCode, recoveryCodeHash } from '../factors/recovery-codes/recovery-codes.js';
 import { matchTotpStep } from '../factors/totp/totp-code.js';
 import { open } from '../lib/data-cipher.js';
@@ -32,35 +32,29 @@ export async function loginWithTotp(deps: Deps, ctx: { sessionId: string | undef
   const attempt = await requireSignInAttempt(deps, ctx.sessionId, 'second_factor');
   await requireCountedFactor(deps, attempt.userId, 'totp', ctx.ip);
   const guard = await guardAttempt(deps, { username: attempt.username, userId: attempt.userId, ip: ctx.ip });
-  let settled = false;
-  const settle = async (how: 'failed' | 'cancelled' | 'signedIn') => {
-    settled = true;
-    await guard[how]();
-  };
   try {
-    const active = (await deps.store.totp.get(attempt.userId))?.active;
-    if (!active) {
-      await settle('cancelled');
-      throw new NotFoundError('totp_not_enrolled', `user ${attempt.userId} has no active TOTP`, { variant: 'signIn' });
-    }
-    const secret = open(deps.config.dataKeys, active.sealedSecret, `totp:${attempt.userId}`);
-    const step = matchTotpStep(secret, code.trim(), deps.clock.now());
-    if (step === undefined) {
-      await settle('failed');
-      throw invalidCode('the code matches no time step within ±1 of now');
-    }
-    if (!(await deps.store.totp.useStep(attempt.userId, active.sealedSecret, step))) {
-      await settle('failed');
-      throw new UnauthorizedError('code_already_used', `time step ${step} is not after the last used step ${active.lastUsedStep}`);
-    }
-    const session = await completeSignInAttempt(deps, attempt, { kind: 'totp' });
-    await settle('signedIn');
-    await recordEvent(deps, { type: 'authentication.succeeded', outcome: 'success', userId: attempt.userId, ip: ctx.ip, data: { amr: session.amr } });
-    return { user: await userOf(deps, attempt.userId), session };
+    return await settleOnce(guard, async (settle) => {
+      const active = (await deps.store.totp.get(attempt.userId))?.active;
+      if (!active) {
+        await settle('cancelled');
+        throw new NotFoundError('totp_not_enrolled', `user ${attempt.userId} has no active TOTP`, { variant: 'signIn' });
+      }
+      const secret = open(deps.config.dataKeys, active.sealedSecret, `totp:${attempt.userId}`);
+      const step = matchTotpStep(secret, code.trim(), deps.clock.now());
+      if (step === undefined) {
+        await settle('failed');
+        throw invalidCode('the code matches no time step within ±1 of now');
+      }
+      if (!(await deps.store.totp.useStep(attempt.userId, active.sealedSecret, step))) {
+        await settle('failed');
+        throw new UnauthorizedError('code_already_used', `time step ${step} is not after the last used step ${active.lastUsedStep}`);
+      }
+      const session = await completeSignInAttempt(deps, attempt, { kind: 'totp' });
+      await settle('signedIn');
+      await recordEvent(deps, { type: 'authentication.succeeded', outcome: 'success', userId: attempt.userId, ip: ctx.ip, data: { amr: session.amr } });
+      return { user: await userOf(deps, attempt.userId), session };
+    });
   } catch (err) {
-    // A check that never ran to a verdict (a store or DATA_KEYS fault, a raced completion)
-    // gives its reservation back: only wrong codes count towards the lockout.
-    if (!settled) await guard.cancelled().catch(() => undefined);
     if (err instanceof UnauthorizedError || err instanceof NotFoundError) {
       await recordEvent(deps, { type: 'totp.failed', outcome: 'failure', userId: attempt.userId, ip: ctx.ip, code: err.code });
     }
@@ -80,15 +74,18 @@ export async function loginWithRecoveryCode(deps: Deps, ctx: { sessionId: string
   const attempt = await requireSignInAttempt(deps, ctx.sessionId, 'second_factor');
   await requireCountedFactor(deps, attempt.userId, 'recovery_code', ctx.ip);
   const guard = await guardAttempt(deps, { username: attempt.username, userId: attempt.userId, ip: ctx.ip });
-  const normalized = normalizeRecoveryCode(code);
-  const used = normalized !== undefined && (await deps.store.recoveryCodes.consume(attempt.userId, recoveryCodeHash(deps.config.hmacSecret, attempt.userId, normalized)));
-  if (!used) {
-    await guard.failed();
-    await recordEvent(deps, { type: 'recovery_code.failed', outcome: 'failure', userId: attempt.userId, ip: ctx.ip, code: 'invalid_code' });
-    throw invalidCode(normalized === undefined ? 'not a recovery code (12 characters of Crockford base32)' : 'no such unused recovery code for this user');
-  }
-  const session = await completeSignInAttempt(deps, attempt, { kind: 'recovery_code' });
-  await guard.signedIn();
+  const session = await settleOnce(guard, async (settle) => {
+    const normalized = normalizeRecoveryCode(code);
+    const used = normalized !== undefined && (await deps.store.recoveryCodes.consume(attempt.userId, recoveryCodeHash(deps.config.hmacSecret, attempt.userId, normalized)));
+    if (!used) {
+      await settle('failed');
+      await recordEvent(deps, { type: 'recovery_code.failed', outcome: 'failure', userId: attempt.userId, ip: ctx.ip, code: 'invalid_code' });
+      throw invalidCode(normalized === undefined ? 'not a recovery code (12 characters of Crockford base32)' : 'no such unused recovery code for this user');
+    }
+    const signedIn = await completeSignInAttempt(deps, attempt, { kind: 'recovery_code' });
+    await settle('signedIn');
+    return signedIn;
+  });
   const remaining = (await deps.store.recoveryCodes.get(attempt.userId))?.hashes.length ?? 0;
   await recordEvent(deps, { type: 'recovery_code.used', outcome: 'success', userId: attempt.userId, ip: ctx.ip, data: { remaining, amr: session.amr } });
   return { user: await userOf(deps, attempt.userId), session, recovery: { remaining, addNewKey: true } };

@@ -66,3 +66,24 @@ export async function guardAttempt(deps: Pick<Deps, 'store' | 'clock' | 'config'
     },
   };
 }
+
+/**
+ * Runs `check` on a reserved attempt, which it settles at most once through `settle` (its
+ * verdict: `failed`, `signedIn`, or `cancelled` when there was nothing to check). A check that
+ * ends without a verdict (a store or DATA_KEYS fault, a raced completion) gives the
+ * reservation back (`cancelled`, its own failure ignored) before its error goes on: only
+ * verdicts count towards the lockout.
+ */
+export async function settleOnce<T>(guard: GuardedAttempt, check: (settle: (how: 'failed' | 'cancelled' | 'signedIn') => Promise<void>) => Promise<T>): Promise<T> {
+  let settled = false;
+  const settle = async (how: 'failed' | 'cancelled' | 'signedIn') => {
+    settled = true;
+    await guard[how]();
+  };
+  try {
+    return await check(settle);
+  } catch (err) {
+    if (!settled) await guard.cancelled().catch(() => undefined);
+    throw err;
+  }
+}
