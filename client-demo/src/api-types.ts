@@ -49,6 +49,8 @@ export interface SessionState {
   passwordLogin: boolean;
   /** The audiences POST /token issues for (`TOKEN_AUDIENCES`); empty: no tokens. */
   tokenAudiences: string[];
+  /** Whether keygate offers sign-in approval from a signed-in device (`APPROVAL`). */
+  approval: boolean;
 }
 
 /** `POST /token { audience, txn? }`: a compact JWS (the JWT) and its lifetime in seconds. */

@@ -101,7 +101,7 @@ export const api = {
   session: async (): Promise<SessionState> => {
     const r = await call<SessionReply>('GET', '/session');
     const me: Me | null = r.signedIn ? { status: r.status, errorMessage: r.errorMessage, user: r.user, session: r.session } : null;
-    return { me, pendingSignIn: r.signedIn ? null : (r.pendingSignIn ?? null), passwordLogin: r.passwordLogin, tokenAudiences: r.tokenAudiences.filter((a) => a !== '') };
+    return { me, pendingSignIn: r.signedIn ? null : (r.pendingSignIn ?? null), passwordLogin: r.passwordLogin, tokenAudiences: r.tokenAudiences.filter((a) => a !== ''), approval: r.approval };
   },
   credentials: () => call<CredentialsReply>('GET', '/account/credentials'),
   renameCredential: (id: string, name: string) => call<OkReply>('PATCH', `/account/credentials/${encodeURIComponent(id)}`, { name }),

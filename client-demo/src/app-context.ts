@@ -16,6 +16,8 @@ export interface AppContext {
   readonly passwordLogin: boolean;
   /** The audiences keygate issues tokens for (GET /session `tokenAudiences`); empty: none. */
   readonly tokenAudiences: readonly string[];
+  /** Whether keygate offers sign-in approval from a signed-in device (GET /session `approval`). */
+  readonly approval: boolean;
   /** Set by `signedIn` after a recovery-code sign-in, for the account page's notice; cleared on sign-out. */
   readonly recoveryNotice: RecoveryInfo | null;
   /** Shows a page (re-renders it when it is already the current one). */

@@ -40,6 +40,7 @@ let pending: PendingSignIn | null = null;
 let localPending: PendingSignIn | null = null;
 let passwordLogin = false;
 let tokenAudiences: string[] = [];
+let approval = false;
 let recoveryNotice: RecoveryInfo | null = null;
 let current: Page | undefined;
 let currentRoute: DemoRoute | undefined;
@@ -50,6 +51,7 @@ const ctx: AppContext = {
   get pending() { return pending; },
   get passwordLogin() { return passwordLogin; },
   get tokenAudiences() { return tokenAudiences; },
+  get approval() { return approval; },
   get recoveryNotice() { return recoveryNotice; },
   navigate(route) {
     if (location.hash === `#/${route}`) schedule(false);
@@ -61,6 +63,7 @@ const ctx: AppContext = {
       me = s.me;
       passwordLogin = s.passwordLogin;
       tokenAudiences = s.tokenAudiences;
+      approval = s.approval;
       pending = me ? null : (s.pendingSignIn ?? localPending);
     } catch {
       me = null;

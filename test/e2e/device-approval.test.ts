@@ -150,10 +150,14 @@ describeE2E('keygate demo: approve a sign-in from a signed-in device (number mat
     tabs.push(a);
     await cdp.addSecurityKey(a.cdp, { protocol: 'ctap2', uv: true });
     await a.open();
-    const refused = a.page.waitForResponse((r) => r.url().endsWith('/account/approvals') && r.status() === 403);
+    const asked: string[] = [];
+    a.page.on('request', (r) => void (r.url().includes('/account/approvals') && asked.push(r.url())));
     await pw.signUpWithPassword(a.page, { username: 'ada-off', password: PASSWORD });
     expect((await pw.enrolKey(a.page, { type: 'Security key', uv: 'preferred' })).kind).toBe('success');
-    await refused; // approval_disabled: the section stays hidden and no event stream is opened
+    // GET /session said `approval: false`: the page asks nothing about approvals, opens no event stream.
+    await a.page.getByTestId('account-user').waitFor();
+    await a.page.waitForLoadState('networkidle', { timeout: 5000 }).catch(() => undefined);
+    expect(asked).toEqual([]);
     expect(await a.page.getByTestId('approvals').isHidden()).toBe(true);
     expect(await a.page.getByTestId('approvals').getAttribute('data-live')).toBeNull();
     await ui.signOut(a.page);

@@ -21,7 +21,7 @@ describe.each(testStores().map((f) => [f.name, f] as const))('account API on the
   it('GET /session answers signed-in or not, never 401', async () => {
     await setup();
     const agent = h.agent();
-    expect((await agent.get('/session')).body).toEqual({ status: 'ok', errorMessage: '', signedIn: false, passwordLogin: false, tokenAudiences: [] });
+    expect((await agent.get('/session')).body).toEqual({ status: 'ok', errorMessage: '', signedIn: false, passwordLogin: false, tokenAudiences: [], approval: false });
     await register(agent, h.authenticator());
     const res = await agent.get('/session');
     expect(res.body).toMatchObject({ signedIn: true, user: { username: 'alice' }, session: { userVerified: true, amr: ['swk', 'user', 'mfa'], acr: 'urn:keygate:acr:phr' } });

@@ -111,6 +111,9 @@ describe.each(testStores().map((f) => [f.name, f] as const))('sign-in approval f
     expect(number).toBeGreaterThanOrEqual(10);
     expect(number).toBeLessThanOrEqual(99);
     expect((await sessionOf(device)).pendingSignIn.next).toContain('approval');
+    // GET /session tells both devices that approval is offered (the demo asks nothing more otherwise).
+    expect((await sessionOf(device)).approval).toBe(true);
+    expect((await sessionOf(approver)).approval).toBe(true);
 
     const list = expectStatus(await approver.get('/account/approvals'), 200, 'GET /account/approvals').body.approvals;
     expect(list).toHaveLength(1);

@@ -116,8 +116,11 @@ export function renderAccount(ctx: AppContext, opts: { focusApprovals?: boolean 
     title: 'Account security',
     element: root,
     mounted: () => {
-      approvals.start();
-      if (opts.focusApprovals) approvals.focus();
+      // Not offered here (APPROVAL off): the section stays hidden and nothing is asked.
+      if (ctx.approval) {
+        approvals.start();
+        if (opts.focusApprovals) approvals.focus();
+      }
       void Promise.all([load(false), methods.load(false), activity.load()]);
     },
     dispose: () => approvals.stop(),

@@ -169,7 +169,7 @@ export function openApiDocument(config: Config) {
       '/session': {
         get: op(
           'SessionReply', 'Am I signed in',
-          '`signedIn`, `passwordLogin` and `tokenAudiences` (what POST /token issues for); when signed in, the user and the session with what the sign-in proved: `amr` (RFC 8176), `acr`, `authTime`, `recovery`; when half signed in, `pendingSignIn: { username, stage, next, expiresAt }`. Never 401.',
+          '`signedIn`, `passwordLogin`, `tokenAudiences` (what POST /token issues for) and `approval` (APPROVAL: sign-in approval from a signed-in device); when signed in, the user and the session with what the sign-in proved: `amr` (RFC 8176), `acr`, `authTime`, `recovery`; when half signed in, `pendingSignIn: { username, stage, next, expiresAt }`. Never 401.',
         ),
       },
       '/login/password': {

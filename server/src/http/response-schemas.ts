@@ -155,6 +155,7 @@ export const authenticationResultReply = reply({
 const sessionCommon = {
   passwordLogin: z.boolean().describe('PASSWORD_LOGIN: whether password sign-in and sign-up are on'),
   tokenAudiences: z.array(z.string()).describe('What POST /token issues for (TOKEN_AUDIENCES)'),
+  approval: z.boolean().describe('APPROVAL: whether sign-in approval from a signed-in device is on (GET /account/approvals and the rest answer 403 approval_disabled otherwise)'),
 };
 
 /** GET /session: signed in (who, and what the sign-in proved) or not (maybe half signed in). */

@@ -34,13 +34,14 @@ export function accountRoutes(deps: Deps): Router {
     const u = session && (await deps.store.users.findById(session.userId));
     const passwordLogin = deps.config.passwordLogin;
     const tokenAudiences = deps.config.tokenAudiences;
+    const approval = deps.config.approval;
     if (!session || !u) {
       const attempt = sessionId ? await deps.store.signInAttempts.get(sessionId, deps.clock.now()) : undefined;
       const pending = attempt && pendingSignInView(attempt, attempt.stage === 'enrol' ? ['enrol'] : nextSteps((await loadFactorSet(deps, attempt.userId)).factors));
-      res.json({ status: 'ok', errorMessage: '', signedIn: false, passwordLogin, tokenAudiences, ...(pending ? { pendingSignIn: pending } : {}) });
+      res.json({ status: 'ok', errorMessage: '', signedIn: false, passwordLogin, tokenAudiences, approval, ...(pending ? { pendingSignIn: pending } : {}) });
       return;
     }
-    res.json({ status: 'ok', errorMessage: '', signedIn: true, passwordLogin, tokenAudiences, ...meView(u, session) });
+    res.json({ status: 'ok', errorMessage: '', signedIn: true, passwordLogin, tokenAudiences, approval, ...meView(u, session) });
   });
 
   r.get('/account/me', async (req, res) => {
