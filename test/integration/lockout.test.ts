@@ -9,10 +9,13 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Response } from 'supertest';
 import type { Store } from '../../server/src/storage/ports.js';
+import { StoreUnavailableError } from '../../server/src/errors/keygate-error.js';
 import { signIn, type Agent, type Harness } from '../helpers/harness.js';
 import {
   PASSWORD,
   codeAt,
+  generateRecoveryCodes,
+  passwordThenRecoveryCode,
   halfSignedIn,
   nextStep,
   PRODUCTION_ENV,
@@ -115,6 +118,25 @@ describe.each(testStores().map((f) => [f.name, f] as const))('lockout on the %s 
     for (const r of results.filter((x) => x.status !== 401)) expect([r.status, r.body.code]).toEqual([429, 'locked_out']);
     // Locked now: even the right code on a still-open half sign-in is refused.
     expect((await totpRequest(agents[0]!, right)).body.code).toBe('locked_out');
+  });
+
+  it('a TOTP or recovery-code check that a store fault cuts short gives its reservation back: more faults than the threshold lock nothing out', async () => {
+    const h = await open({ LOCKOUT_THRESHOLD: '3' });
+    const { agent: signedIn, secret } = await signUpWithTotp(h, 'alice');
+    const codes = await generateRecoveryCodes(signedIn);
+    const fault = () => Promise.reject(new StoreUnavailableError('injected: the store went away mid-check'));
+    // TOTP: the step's compare-and-set fails, 4 times (threshold 3): each 503, none locks.
+    const useStep = h.store.totp.useStep;
+    h.store.totp.useStep = fault;
+    for (let i = 0; i < 4; i++) expect(outcome((await passwordThenTotp(h, 'alice', secret)).totp)).toBe('503 store_unavailable');
+    h.store.totp.useStep = useStep;
+    // Recovery codes: the code is consumed, then completing the sign-in fails, 4 times.
+    const take = h.store.signInAttempts.take;
+    h.store.signInAttempts.take = fault;
+    for (let i = 0; i < 4; i++) expect(outcome((await passwordThenRecoveryCode(h, 'alice', codes[i]!)).recovery)).toBe('503 store_unavailable');
+    h.store.signInAttempts.take = take;
+    // Had any reservation stayed, the account would be locked out by now.
+    expect(outcome((await passwordThenTotp(h, 'alice', secret)).totp)).toBe('200 ok');
   });
 
   it('of 20 parallel wrong recovery codes at most LOCKOUT_THRESHOLD are checked', async () => {
