@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ACR, type Acr } from './sign-in-proof.js';
@@ -88,8 +87,6 @@ export interface RolePolicies {
   readonly roles: Readonly<Record<string, RolePolicy>>;
   /** Some role accepts Chrome's virtual authenticator: the trust service must recognise its certificate, and start-up must log it loudly. */
   readonly devAuthenticators: boolean;
-  /** policyFingerprint of these policies. */
-  readonly fingerprint: string;
   /** Whether the file (or the built-ins) define `role` (absent = `user`, which always exists). */
   knows(role: string | undefined): boolean;
   /**
@@ -229,19 +226,17 @@ function build(source: string, given: Record<string, Partial<RoleFields>>): Role
     roles[role] = freezePolicy(role, { ...(role === 'admin' ? ADMIN_DEFAULT : USER_DEFAULT), ...given[role] });
   }
   Object.freeze(roles);
-  const fingerprint = fingerprintOf(roles);
   const knows = (role: string | undefined) => Object.hasOwn(roles, role ?? 'user');
   return Object.freeze({
     source,
     roles,
     devAuthenticators: Object.values(roles).some((p) => p.devAuthenticators),
-    fingerprint,
     knows,
     forRole: (role: string | undefined) => (knows(role) ? roles[role ?? 'user']! : roles.user!),
   });
 }
 
-/** Lists become sorted sets (order never matters to a rule, and fingerprints stay stable). */
+/** Lists become sorted sets (order never matters to a rule). */
 function freezePolicy(role: string, f: RoleFields): RolePolicy {
   const set = <T extends string>(v: readonly T[]): readonly T[] => Object.freeze([...new Set(v)].sort());
   const setOrAny = <T extends string>(v: readonly T[] | 'any'): readonly T[] | 'any' => (v === 'any' ? 'any' : set(v));
@@ -260,32 +255,6 @@ function freezePolicy(role: string, f: RoleFields): RolePolicy {
     devAuthenticators: f.devAuthenticators,
     requiredAcr: f.requiredAcr,
   });
-}
-
-/** JSON with object keys sorted at every level: the same policy always gives the same text. */
-function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined && typeof x !== 'function');
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
-const fingerprintOf = (x: unknown): string => createHash('sha256').update(canonicalJson(x)).digest('hex');
-
-/**
- * SHA-256 (hex) of the canonical JSON of every resolved role policy: equal exactly when the
- * policies decide the same (list order, key order, defaults spelled out or omitted, and the
- * source do not matter). Stored next to a re-evaluation, it tells whether policy changed since.
- */
-export function policyFingerprint(policies: Pick<RolePolicies, 'roles'>): string {
-  return fingerprintOf(policies.roles);
-}
-
-/** The same for one role: re-evaluation can skip the users of roles whose policy did not change. */
-export function rolePolicyFingerprint(policy: RolePolicy): string {
-  return fingerprintOf(policy);
 }
 
 function jsonPath(path: readonly PropertyKey[]): string {

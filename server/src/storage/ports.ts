@@ -9,7 +9,17 @@
  * - a store that cannot be reached throws `StoreUnavailableError` (HTTP 503).
  */
 
-import type { ApprovalRequest, AuditEvent, Ceremony, IssuedToken, KeyRing, MetadataCache, MetadataRefresh, OneTimeLink, OobChannel, OobChannelState, OobDestinations, OobPendingCode, OobSignInCode, PasswordRecord, RecoveryCodeSet, SendClaim, Session, SignInAttempt, StoredCredential, TotpRecord, User } from './records.js';
+import type { AuditEvent, Ceremony, IssuedToken, KeyRing, Session, SignInAttempt, StoredCredential, User } from './records.js';
+import type { LockoutStore, PasswordStore, RecoveryCodeStore, TotpStore } from './factor-ports.js';
+import type { LinkStore, MetadataStore } from './trust-ports.js';
+import type { OobStore } from './oob-ports.js';
+import type { ApprovalStore } from './approval-ports.js';
+
+// The ports of some concerns live in files of their own (as their adapters do); all are exported here.
+export type * from './factor-ports.js';
+export type * from './trust-ports.js';
+export type * from './oob-ports.js';
+export type * from './approval-ports.js';
 
 export type {
   ApprovalRequest,
@@ -184,72 +194,6 @@ export interface SignInAttemptStore {
   deleteByUser(userId: string): Promise<number>;
 }
 
-export interface PasswordStore {
-  get(userId: string): Promise<PasswordRecord | undefined>;
-  /** Sets (inserts or replaces) the user's password hash. */
-  set(record: PasswordRecord): Promise<void>;
-  /** Deletes it; `false` if there was none. */
-  delete(userId: string): Promise<boolean>;
-}
-
-export interface TotpStore {
-  get(userId: string): Promise<TotpRecord | undefined>;
-  /** Sets the user's pending enrolment, replacing an earlier pending one; an active authenticator is left as it is. */
-  setPending(userId: string, pending: NonNullable<TotpRecord['pending']>): Promise<void>;
-  /**
-   * Confirms the pending enrolment: only if it is still the one sealed as `sealedSecret` and
-   * unexpired at `now`, it becomes the active authenticator (replacing any earlier one) with
-   * `lastUsedStep = step` (the confirming code counts as used), and pending is cleared.
-   * Atomic; returns whether it won.
-   */
-  confirm(userId: string, sealedSecret: string, step: number, now: Date): Promise<boolean>;
-  /**
-   * RFC 6238 §5.2 "accepted once only": compare-and-set that advances the active
-   * authenticator's `lastUsedStep` to `step` only if it is still `sealedSecret` and its
-   * lastUsedStep is lower than `step`. Of concurrent callers with the same step exactly one
-   * wins; a step at or below the last used one never wins.
-   */
-  useStep(userId: string, sealedSecret: string, step: number): Promise<boolean>;
-  /** Removes the active authenticator and any pending enrolment; `false` if none was active. */
-  remove(userId: string): Promise<boolean>;
-}
-
-export interface RecoveryCodeStore {
-  get(userId: string): Promise<RecoveryCodeSet | undefined>;
-  /** Replaces the user's whole set (regenerating invalidates every earlier code). */
-  replace(set: RecoveryCodeSet): Promise<void>;
-  /** Atomically removes `hash` from the user's set; of concurrent callers exactly one gets `true`. */
-  consume(userId: string, hash: string): Promise<boolean>;
-}
-
-/** What `LockoutStore.reserve` answers. */
-export type Reservation = { ok: true } | { ok: false; retryAt: Date };
-
-/**
- * Failure counters for password, TOTP and recovery-code attempts, per key (`user:…`, `ip:…`).
- * A counter record is { count, strikes, lockedUntil?, expiresAt }; an expired record counts
- * as absent (failures are forgotten after a quiet day).
- */
-export interface LockoutStore {
-  /**
-   * Reserves one attempt BEFORE the secret is checked: atomically increments `count` unless
-   * the key is locked at `now` or `count` already reached `threshold`, in which case it
-   * answers `{ ok: false, retryAt }` and nothing is checked. So of any number of concurrent
-   * attempts at most `threshold` are ever checked. The record lives `decayMs` past `now`.
-   */
-  reserve(key: string, now: Date, opts: { threshold: number; decayMs: number }): Promise<Reservation>;
-  /**
-   * Records that a reserved attempt failed: once `count` reached `threshold`, locks the key
-   * until `now + lockMs(strikes)` (strikes = earlier lockouts, so the delay grows), adds a
-   * strike and starts counting again from 0. Atomic; returns whether this call locked the key.
-   */
-  fail(key: string, now: Date, opts: { threshold: number; decayMs: number; lockMs: (strikes: number) => number }): Promise<boolean>;
-  /** A reserved attempt succeeded and should not count (per-IP counters): `count` goes down by one, never below 0. */
-  release(key: string): Promise<void>;
-  /** Forgets the key entirely (its user signed in): count and strikes. */
-  reset(key: string): Promise<void>;
-}
-
 /** Where a page of audit events ends: the next page starts strictly after (older than) it. */
 export interface AuditCursor {
   at: Date;
@@ -320,124 +264,6 @@ export interface TokenStore {
   revoke(jti: string, expiresAt: Date): Promise<void>;
   /** Whether `jti` is revoked (an expired revocation reads as not revoked: the token itself is expired then). */
   isRevoked(jti: string, now: Date): Promise<boolean>;
-}
-
-/** The FIDO MDS3 BLOB all instances share (attestation/metadata-service.ts keeps it fresh). */
-export interface MetadataStore {
-  /** The stored BLOB, or `undefined` before any was verified. */
-  get(): Promise<MetadataCache | undefined>;
-  /**
-   * Stores `cache` only if none is stored or the stored one's `no` is lower: atomic (one
-   * conditional upsert), so of instances racing with the same BLOB one wins and the others
-   * get `false`, and an older BLOB never replaces a newer one.
-   */
-  putIfNewer(cache: MetadataCache): Promise<boolean>;
-  /** Records the latest refresh attempt's outcome (replacing the previous record). */
-  recordRefresh(refresh: MetadataRefresh): Promise<void>;
-  lastRefresh(): Promise<MetadataRefresh | undefined>;
-}
-
-/** One-time links (records.ts OneTimeLink). */
-export interface LinkStore {
-  insert(link: OneTimeLink): Promise<void>;
-  /** The link if it exists and has not expired at `now` (a read: the link stays usable). */
-  get(id: string, now: Date): Promise<OneTimeLink | undefined>;
-  /** Atomically removes and returns the link if unexpired at `now`; of concurrent callers exactly one gets it. */
-  take(id: string, now: Date): Promise<OneTimeLink | undefined>;
-  /** Deletes every link of the user (a new one replaces them); returns how many. */
-  deleteByUser(userId: string): Promise<number>;
-}
-
-// ---- Out-of-band one-time codes (SMS, email) ------------------------------------------------
-
-/**
- * Out-of-band codes (records.ts OobDestinations, OobSignInCode) and the send limits they are
- * sent under. Every invariant is one atomic single-document operation; reads skip anything
- * whose `expiresAt` is not after `now`.
- */
-export interface OobStore {
-  /** The user's destinations; a pending enrolment that expired at `now` reads as absent. */
-  destinations(userId: string, now: Date): Promise<OobDestinations | undefined>;
-  /** Sets the channel's pending enrolment (replacing an earlier pending one); a verified destination stays as it is. */
-  setPending(userId: string, channel: OobChannel, pending: NonNullable<OobChannelState['pending']>): Promise<void>;
-  /**
-   * Reserves one check of the channel's pending enrolment code: atomically increments its
-   * `attempts` only if it is unexpired at `now` and `attempts < maxChecks`, and returns it
-   * (its `attempts` is informational under concurrency); `undefined` otherwise. Of concurrent
-   * callers at most `maxChecks` ever get it.
-   */
-  reservePendingCheck(userId: string, channel: OobChannel, now: Date, maxChecks: number): Promise<(OobPendingCode & { destination: string }) | undefined>;
-  /**
-   * Confirms the pending enrolment: only if it is still the one with `pending.hash` and
-   * `pending.destination` and unexpired at `now`, that destination becomes the verified one
-   * (replacing any earlier) and pending is cleared. Atomic; of concurrent callers exactly one
-   * wins; returns whether it won.
-   */
-  confirm(userId: string, channel: OobChannel, pending: { hash: string; destination: string }, now: Date): Promise<boolean>;
-  /** Removes the channel (verified destination and pending enrolment); `false` if no destination was verified. */
-  remove(userId: string, channel: OobChannel): Promise<boolean>;
-  /** Stores the session's sign-in code, replacing any earlier one of that session. */
-  putCode(code: OobSignInCode): Promise<void>;
-  /**
-   * Reserves one check of the session's sign-in code: atomically increments `attempts` only
-   * if the code is for `attemptId`, unexpired at `now` and `attempts < maxChecks`, and
-   * returns it; `undefined` otherwise.
-   */
-  reserveCodeCheck(id: string, attemptId: string, now: Date, maxChecks: number): Promise<OobSignInCode | undefined>;
-  /**
-   * Takes (deletes and returns) the session's code only if it is for `attemptId`, has `hash`
-   * and is unexpired at `now`. Of concurrent callers exactly one gets it: single use.
-   */
-  takeCode(id: string, attemptId: string, hash: string, now: Date): Promise<OobSignInCode | undefined>;
-  /** Deletes the session's code if it still has `hash` (a send that failed); `false` otherwise. */
-  deleteCode(id: string, hash: string): Promise<boolean>;
-  /**
-   * Claims one send for `key` (`user:…`, `dest:…`, `ip:…`) under a sliding window: allowed
-   * only if the last claimed send of the key is at least `intervalMs` before `now` and fewer
-   * than `max` sends of the key fall within `(now - windowMs, now]`; then records `now` as
-   * sent. Atomic (one conditional upsert): of concurrent claims exactly as many win as the
-   * limits allow. Refused: `{ ok: false, retryAt, limit }` (the earliest time it would pass).
-   */
-  claimSend(key: string, now: Date, limits: { intervalMs: number; windowMs: number; max: number }): Promise<SendClaim>;
-}
-
-// ---- Sign-in approval from a signed-in device ----------------------------------------------
-
-/**
- * Sign-in approval requests (records.ts ApprovalRequest), one per requesting session. Every
- * invariant is one atomic single-document operation; reads skip anything whose `expiresAt`
- * is not after `now`, and "pending" means status pending with `decideBy` after `now`.
- */
-export interface ApprovalStore {
-  /** Stores the session's request (`request.id`), replacing any earlier one of that session in one operation. */
-  put(request: ApprovalRequest): Promise<void>;
-  /** The session's request, whatever its status, if unexpired at `now`. */
-  forSession(id: string, now: Date): Promise<ApprovalRequest | undefined>;
-  /** The request with `requestId` if it belongs to `userId` and is unexpired at `now` (another user's id reads as absent). */
-  byRequestId(requestId: string, userId: string, now: Date): Promise<ApprovalRequest | undefined>;
-  /** The user's pending requests at `now` (status pending, `decideBy` after now), oldest first. */
-  pendingFor(userId: string, now: Date): Promise<ApprovalRequest[]>;
-  /**
-   * Decides a request by compare-and-set from pending: only if `requestId` belongs to
-   * `userId`, is still `pending` and `decideBy` is after `now`, it becomes `decision.status`
-   * with `decidedAt = now`, `decidedBy` and `reason`; returns the request as decided, or
-   * `undefined` (not found, already decided, expired). Of concurrent callers exactly one wins.
-   */
-  decide(requestId: string, userId: string, now: Date, decision: { status: 'approved' | 'denied'; decidedBy: string; reason?: ApprovalRequest['reason'] }): Promise<ApprovalRequest | undefined>;
-  /**
-   * Marks the session's request `expired` only if it is still pending with `decideBy` at or
-   * before `now` (and the record itself unexpired): returns whether this call did it, so that
-   * exactly one observer audits the expiry.
-   */
-  markExpired(id: string, requestId: string, now: Date): Promise<boolean>;
-  /**
-   * Takes (deletes and returns) the session's request only if it is for `attemptId`, `approved`
-   * and unexpired at `now`. Of concurrent callers exactly one gets it: an approval completes
-   * one half sign-in, once.
-   */
-  takeApproved(id: string, attemptId: string, now: Date): Promise<ApprovalRequest | undefined>;
-  /** Deletes the session's request; `false` if there was none. */
-  delete(id: string): Promise<boolean>;
 }
 
 /** Everything keygate keeps, behind one object built by `openStore`. */

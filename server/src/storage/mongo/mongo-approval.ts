@@ -1,15 +1,11 @@
 import type { Db } from 'mongodb';
 import type { ApprovalRequest, ApprovalStore } from '../ports.js';
 import { guard } from './mongo-errors.js';
+import { fromDoc } from './mongo-docs.js';
 
 type ApprovalDoc = Omit<ApprovalRequest, 'id'> & { _id: string };
 
-const stripNulls = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null)) as T;
-const fromDoc = (doc: ApprovalDoc | null): ApprovalRequest | undefined => {
-  if (!doc) return undefined;
-  const { _id, ...rest } = doc;
-  return stripNulls({ id: _id, ...rest });
-};
+const fromApprovalDoc = (doc: ApprovalDoc | null): ApprovalRequest | undefined => fromDoc<ApprovalRequest>(doc);
 
 /**
  * The MongoDB store's sign-in approval requests in `approvals`, one document per requesting
@@ -28,14 +24,14 @@ export function mongoApprovals(db: Db): { approvals: ApprovalStore } {
       put: async ({ id, ...rest }) => {
         await guard(() => requests.replaceOne({ _id: id }, rest, { upsert: true }));
       },
-      forSession: async (id, now) => fromDoc(await guard(() => requests.findOne({ _id: id, expiresAt: { $gt: now } }))),
-      byRequestId: async (requestId, userId, now) => fromDoc(await guard(() => requests.findOne({ requestId, userId, expiresAt: { $gt: now } }))),
+      forSession: async (id, now) => fromApprovalDoc(await guard(() => requests.findOne({ _id: id, expiresAt: { $gt: now } }))),
+      byRequestId: async (requestId, userId, now) => fromApprovalDoc(await guard(() => requests.findOne({ requestId, userId, expiresAt: { $gt: now } }))),
       pendingFor: async (userId, now) => {
         const docs = await guard(() => requests.find({ userId, status: 'pending', decideBy: { $gt: now }, expiresAt: { $gt: now } }).sort({ createdAt: 1 }).limit(100).toArray());
-        return docs.map((d) => fromDoc(d)!);
+        return docs.map((d) => fromApprovalDoc(d)!);
       },
       decide: async (requestId, userId, now, { status, decidedBy, reason }) =>
-        fromDoc(
+        fromApprovalDoc(
           await guard(() =>
             requests.findOneAndUpdate(
               { requestId, userId, status: 'pending', decideBy: { $gt: now }, expiresAt: { $gt: now } },
@@ -48,7 +44,7 @@ export function mongoApprovals(db: Db): { approvals: ApprovalStore } {
         const r = await guard(() => requests.updateOne({ _id: id, requestId, status: 'pending', decideBy: { $lte: now }, expiresAt: { $gt: now } }, { $set: { status: 'expired' } }));
         return r.modifiedCount === 1;
       },
-      takeApproved: async (id, attemptId, now) => fromDoc(await guard(() => requests.findOneAndDelete({ _id: id, attemptId, status: 'approved', expiresAt: { $gt: now } }))),
+      takeApproved: async (id, attemptId, now) => fromApprovalDoc(await guard(() => requests.findOneAndDelete({ _id: id, attemptId, status: 'approved', expiresAt: { $gt: now } }))),
       delete: async (id) => (await guard(() => requests.deleteOne({ _id: id }))).deletedCount === 1,
     },
   };

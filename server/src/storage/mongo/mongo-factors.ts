@@ -1,17 +1,10 @@
 import type { Db } from 'mongodb';
 import type { PasswordRecord, PasswordStore, RecoveryCodeSet, RecoveryCodeStore, SignInAttempt, SignInAttemptStore, TotpRecord, TotpStore } from '../ports.js';
 import { guard } from './mongo-errors.js';
+import { fromDoc } from './mongo-docs.js';
 
 type Keyed<T, K extends keyof T> = Omit<T, K> & { _id: string };
 
-/** Maps `{ _id, ...rest }` back to a record keyed by `key`; `null` fields read as absent. */
-function back<T>(doc: Record<string, unknown> | null, key: string): T | undefined {
-  if (!doc) return undefined;
-  const { _id, ...rest } = doc;
-  const out: Record<string, unknown> = { [key]: _id };
-  for (const [k, v] of Object.entries(rest)) if (v !== null) out[k] = v;
-  return out as T;
-}
 
 /**
  * The MongoDB store's second-factor parts. One document per user (per session for half
@@ -32,20 +25,20 @@ export function mongoFactors(db: Db): { signInAttempts: SignInAttemptStore; pass
       put: async ({ id, ...rest }) => {
         await guard(() => attempts.replaceOne({ _id: id }, rest, { upsert: true }));
       },
-      get: async (id, now) => back(await guard(() => attempts.findOne({ _id: id, expiresAt: { $gt: now } })), 'id'),
-      take: async (id, attemptId, now) => back(await guard(() => attempts.findOneAndDelete({ _id: id, attemptId, expiresAt: { $gt: now } })), 'id'),
+      get: async (id, now) => fromDoc(await guard(() => attempts.findOne({ _id: id, expiresAt: { $gt: now } })), 'id'),
+      take: async (id, attemptId, now) => fromDoc(await guard(() => attempts.findOneAndDelete({ _id: id, attemptId, expiresAt: { $gt: now } })), 'id'),
       delete: async (id) => (await guard(() => attempts.deleteOne({ _id: id }))).deletedCount === 1,
       deleteByUser: async (userId) => (await guard(() => attempts.deleteMany({ userId }))).deletedCount,
     },
     passwords: {
-      get: async (userId) => back(await guard(() => passwords.findOne({ _id: userId })), 'userId'),
+      get: async (userId) => fromDoc(await guard(() => passwords.findOne({ _id: userId })), 'userId'),
       set: async ({ userId, ...rest }) => {
         await guard(() => passwords.replaceOne({ _id: userId }, rest, { upsert: true }));
       },
       delete: async (userId) => (await guard(() => passwords.deleteOne({ _id: userId }))).deletedCount === 1,
     },
     totp: {
-      get: async (userId) => back(await guard(() => totp.findOne({ _id: userId })), 'userId'),
+      get: async (userId) => fromDoc(await guard(() => totp.findOne({ _id: userId })), 'userId'),
       setPending: async (userId, pending) => {
         await guard(() => totp.updateOne({ _id: userId }, { $set: { pending } }, { upsert: true }));
       },
@@ -70,7 +63,7 @@ export function mongoFactors(db: Db): { signInAttempts: SignInAttemptStore; pass
       },
     },
     recoveryCodes: {
-      get: async (userId) => back(await guard(() => codes.findOne({ _id: userId })), 'userId'),
+      get: async (userId) => fromDoc(await guard(() => codes.findOne({ _id: userId })), 'userId'),
       replace: async ({ userId, ...rest }) => {
         await guard(() => codes.replaceOne({ _id: userId }, rest, { upsert: true }));
       },

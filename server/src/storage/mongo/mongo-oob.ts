@@ -1,12 +1,12 @@
 import { MongoServerError, type Db } from 'mongodb';
 import type { OobChannel, OobDestinations, OobSignInCode, OobStore, SendClaim } from '../ports.js';
 import { DUPLICATE_KEY, guard } from './mongo-errors.js';
+import { fromDoc } from './mongo-docs.js';
 
 type DestinationsDoc = Omit<OobDestinations, 'userId'> & { _id: string };
 type CodeDoc = Omit<OobSignInCode, 'id'> & { _id: string };
 type SendDoc = { _id: string; sent: Date[]; lastAt: Date; expiresAt: Date };
 
-const stripNulls = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null)) as T;
 
 /**
  * The MongoDB store's out-of-band codes, each invariant one atomic single-document operation:
@@ -25,11 +25,7 @@ export function mongoOob(db: Db): { oob: OobStore } {
   const destinations = db.collection<DestinationsDoc>('oob_destinations');
   const codes = db.collection<CodeDoc>('oob_codes');
   const sends = db.collection<SendDoc>('oob_sends');
-  const codeFromDoc = (doc: CodeDoc | null): OobSignInCode | undefined => {
-    if (!doc) return undefined;
-    const { _id, ...rest } = doc;
-    return stripNulls({ id: _id, ...rest });
-  };
+  const codeFromDoc = (doc: CodeDoc | null): OobSignInCode | undefined => fromDoc<OobSignInCode>(doc);
   const pendingOf = (doc: DestinationsDoc | null, channel: OobChannel) => {
     const p = doc?.[channel]?.pending;
     return p ? { ...p } : undefined;

@@ -1,17 +1,17 @@
 import { Binary, MongoClient, type Collection, type Db, type Filter } from 'mongodb';
 import { ConflictError } from '../../errors/keygate-error.js';
-import type { AuditEvent, Ceremony, Session, Store, StoredCredential, User } from '../ports.js';
-import { batchedBulkWrite } from './batched-bulk-write.js';
+import type { AuditEvent, Store, StoredCredential, User } from '../ports.js';
 import { guard, insertOrConflict } from './mongo-errors.js';
+import { fromDoc, toDoc, type Doc } from './mongo-docs.js';
 import { mongoLockouts, mongoLocks, mongoRateLimits } from './mongo-coordination.js';
 import { mongoFactors } from './mongo-factors.js';
+import { mongoSessions } from './mongo-sessions.js';
 import { mongoTokens } from './mongo-tokens.js';
 import { mongoTrust } from './mongo-trust.js';
 import { mongoOob } from './mongo-oob.js';
 import { mongoApprovals } from './mongo-approval.js';
 import { ensureIndexes } from './ensure-indexes.js';
 
-type Doc<T extends { id: string }> = Omit<T, 'id'> & { _id: string };
 type CredentialDoc = Omit<Doc<StoredCredential>, 'publicKey' | 'attestationObject'> & {
   publicKey: Binary;
   attestationObject: Binary;
@@ -73,12 +73,7 @@ export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
 function mongoStoreOn(client: MongoClient, db: Db): Store {
   const users: Collection<Doc<User>> = db.collection('users');
   const credentials: Collection<CredentialDoc> = db.collection('credentials');
-  const ceremonies: Collection<CeremoniesDoc> = db.collection('pending_ceremonies');
-  const sessions: Collection<Doc<Session>> = db.collection('sessions');
   const audit: Collection<AuditEvent> = db.collection('audit_events');
-  // Write-only statements of concurrent requests, one command per batch (batched-bulk-write.ts).
-  const writeCeremonies = batchedBulkWrite(ceremonies);
-  const writeSessions = batchedBulkWrite(sessions);
 
   return {
     kind: 'mongo',
@@ -175,63 +170,7 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
         (await guard(() => credentials.updateOne({ _id: id, userId }, { $set: { name } }))).matchedCount === 1,
       delete: async (id, userId) => (await guard(() => credentials.deleteOne({ _id: id, userId }))).deletedCount === 1,
     },
-    ceremonies: {
-      // One document per session: its pending ceremonies in an array capped by $slice (one
-      // round trip per put), each taken by $pull in one atomic findOneAndUpdate.
-      put: async (ceremony, keep) => {
-        const { id, ...pending } = ceremony;
-        await writeCeremonies([
-          { updateOne: { filter: { _id: id }, update: { $push: { pending: { $each: [pending], $slice: -keep } }, $max: { expiresAt: ceremony.expiresAt } }, upsert: true } },
-        ]);
-      },
-      take: async (id, challenge, now) => {
-        const doc = await guard(() =>
-          ceremonies.findOneAndUpdate(
-            { _id: id, 'pending.challenge': challenge },
-            { $pull: { pending: { challenge } } },
-            { projection: { pending: { $elemMatch: { challenge } } }, returnDocument: 'before' },
-          ),
-        );
-        // Taken even when expired (as in the memory store): an expired challenge never comes back.
-        const found = doc?.pending?.[0];
-        return found && found.expiresAt.getTime() > now.getTime() ? ceremonyFromDoc(id, found) : undefined;
-      },
-      discard: async (id) => {
-        await guard(() => ceremonies.deleteOne({ _id: id }));
-      },
-    },
-    sessions: {
-      put: async (session) => {
-        await guard(() => sessions.replaceOne({ _id: session.id }, toDoc(session), { upsert: true }));
-      },
-      // One round trip: one `update` command with two statements, in order (a bulkWrite that
-      // mixed a replace and a delete would be two commands): the new session is written, then
-      // the old one is ended in place: expired at the epoch (reads want expiresAt > now) and
-      // untied from its user and credential (the by-user/by-credential deletes skip it); the
-      // TTL index removes it. Concurrent rotations share that command (batched-bulk-write.ts).
-      rotate: async (session, previousId) => {
-        const put = { replaceOne: { filter: { _id: session.id }, replacement: toDoc(session), upsert: true } } as const;
-        if (previousId === undefined || previousId === session.id) {
-          await writeSessions([put]);
-          return;
-        }
-        const end = { updateOne: { filter: { _id: previousId }, update: { $set: { expiresAt: ENDED }, $unset: { userId: '', credentialId: '' } } } } as const;
-        await writeSessions([put, end]);
-      },
-      get: async (id, now) => fromDoc<Session>(await guard(() => sessions.findOne({ _id: id, expiresAt: { $gt: now } }))),
-      // A session ended by rotate is gone already: deleting it again answers false.
-      delete: async (id) => (await guard(() => sessions.deleteOne({ _id: id, expiresAt: { $gt: ENDED } }))).deletedCount === 1,
-      deleteByCredential: async (credentialId, exceptId) => {
-        const filter = exceptId === undefined ? { credentialId } : { credentialId, _id: { $ne: exceptId } };
-        return (await guard(() => sessions.deleteMany(filter))).deletedCount;
-      },
-      detachCredential: async (id, credentialId) =>
-        (await guard(() => sessions.updateOne({ _id: id, credentialId }, { $unset: { credentialId: '' } }))).modifiedCount === 1,
-      deleteByUser: async (userId, exceptId) => {
-        const filter = exceptId === undefined ? { userId } : { userId, _id: { $ne: exceptId } };
-        return (await guard(() => sessions.deleteMany(filter))).deletedCount;
-      },
-    },
+    ...mongoSessions(db),
     ...mongoFactors(db),
     lockouts: mongoLockouts(db),
     ...mongoTokens(db),
@@ -267,42 +206,9 @@ function mongoStoreOn(client: MongoClient, db: Db): Store {
   };
 }
 
-/** A session's pending ceremonies (`_id` = session id); `expiresAt` is the latest of theirs (TTL). */
-interface CeremoniesDoc {
-  _id: string;
-  pending: Omit<Ceremony, 'id'>[];
-  expiresAt: Date;
-}
-
-/** `expiresAt` of a session ended by rotation: never in the future, and told apart from a merely expired one. */
-const ENDED = new Date(0);
-
 /** listByUser's order: createdAt, then id. */
 function oldestFirst(a: { createdAt: Date; _id: string }, b: { createdAt: Date; _id: string }): number {
   return a.createdAt.getTime() - b.createdAt.getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0);
-}
-
-/** A pending ceremony as stored; its snapshot's credential bytes come back as Binary. */
-function ceremonyFromDoc(id: string, found: Omit<Ceremony, 'id'>): Ceremony {
-  const ceremony = fromDoc<Ceremony>({ _id: id, ...found })!;
-  if (!ceremony.snapshot) return ceremony;
-  const bytes = (v: unknown): Uint8Array => (v instanceof Binary ? new Uint8Array(v.buffer) : new Uint8Array(v as Uint8Array));
-  const credentials = ceremony.snapshot.credentials.map((c) => ({ ...c, publicKey: bytes(c.publicKey) }));
-  return { ...ceremony, snapshot: { user: ceremony.snapshot.user, credentials } };
-}
-
-function toDoc<T extends { id: string }>(value: T): Doc<T> {
-  const { id, ...rest } = value;
-  return { _id: id, ...rest } as Doc<T>;
-}
-
-/** Maps a document back; a `null` field (older writes, other tools) reads as absent, like the memory store. */
-function fromDoc<T extends { id: string }>(doc: Doc<T> | null): T | undefined {
-  if (!doc) return undefined;
-  const { _id, ...rest } = doc;
-  const out: Record<string, unknown> = { id: _id };
-  for (const [k, v] of Object.entries(rest)) if (v !== null) out[k] = v;
-  return out as T;
 }
 
 function credentialToDoc(c: StoredCredential): CredentialDoc {
@@ -312,6 +218,6 @@ function credentialToDoc(c: StoredCredential): CredentialDoc {
 
 function credentialFromDoc(doc: CredentialDoc | null): StoredCredential | undefined {
   if (!doc) return undefined;
-  const c = fromDoc(doc as unknown as Doc<StoredCredential>)!;
+  const c = fromDoc<StoredCredential>(doc)!;
   return { ...c, publicKey: new Uint8Array(doc.publicKey.buffer), attestationObject: new Uint8Array(doc.attestationObject.buffer) };
 }

@@ -1,12 +1,12 @@
 import { MongoServerError, type Db } from 'mongodb';
 import type { LinkStore, MetadataCache, MetadataRefresh, MetadataStore, OneTimeLink } from '../ports.js';
 import { DUPLICATE_KEY, guard } from './mongo-errors.js';
+import { fromDoc, stripNulls } from './mongo-docs.js';
 
 type CacheDoc = MetadataCache & { _id: 'blob' };
 type RefreshDoc = MetadataRefresh & { _id: 'refresh' };
 type LinkDoc = Omit<OneTimeLink, 'id'> & { _id: string };
 
-const stripNulls = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null)) as T;
 
 /**
  * The MongoDB store's MDS3 cache and one-time links:
@@ -18,11 +18,7 @@ const stripNulls = <T extends object>(o: T): T => Object.fromEntries(Object.entr
 export function mongoTrust(db: Db): { metadata: MetadataStore; links: LinkStore } {
   const metadata = db.collection<CacheDoc | RefreshDoc>('metadata');
   const links = db.collection<LinkDoc>('one_time_links');
-  const linkFromDoc = (doc: LinkDoc | null): OneTimeLink | undefined => {
-    if (!doc) return undefined;
-    const { _id, ...rest } = doc;
-    return stripNulls({ id: _id, ...rest });
-  };
+  const linkFromDoc = (doc: LinkDoc | null): OneTimeLink | undefined => fromDoc<OneTimeLink>(doc);
   return {
     metadata: {
       get: async () => {
