@@ -1,11 +1,12 @@
 import { MongoServerError, type Db } from 'mongodb';
 import type { IssuedToken, KeyRing, KeyRingStore, SigningKey, TokenStore } from '../ports.js';
 import { DUPLICATE_KEY, guard } from './mongo-errors.js';
+import { fromDoc, stripNulls } from './mongo-docs.js';
 
 type RingDoc = Omit<KeyRing, 'keys'> & { _id: 'ring'; keys: SigningKey[] };
 
 /** Strips `null`s (absent optional fields) from a signing key read back. */
-const keyFromDoc = (k: SigningKey): SigningKey => Object.fromEntries(Object.entries(k).filter(([, v]) => v !== null)) as SigningKey;
+const keyFromDoc = (k: SigningKey): SigningKey => stripNulls(k);
 
 /**
  * The MongoDB store's token parts: the key ring is ONE document (`key_ring`, `_id: "ring"`)
@@ -38,12 +39,7 @@ export function mongoTokens(db: Db): { keyRing: KeyRingStore; tokens: TokenStore
     },
     tokens: {
       claimIssue: ({ id, ...rest }) => insertOnce(() => issued.insertOne({ _id: id, ...rest })),
-      findByJti: async (jti, now) => {
-        const doc = await guard(() => issued.findOne({ jti, expiresAt: { $gt: now } }));
-        if (!doc) return undefined;
-        const { _id, ...rest } = doc;
-        return { id: _id, ...rest };
-      },
+      findByJti: async (jti, now) => fromDoc<IssuedToken>(await guard(() => issued.findOne({ jti, expiresAt: { $gt: now } }))),
       revoke: async (jti, expiresAt) => {
         await guard(() => revoked.updateOne({ _id: jti }, { $max: { expiresAt } }, { upsert: true }));
       },
