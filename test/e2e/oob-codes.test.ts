@@ -13,10 +13,9 @@
  * between two codes for one user (its resend limit).
  */
 import { afterAll, afterEach, beforeAll, expect, jest, test } from '@jest/globals';
-import type { Browser } from 'playwright-core';
 import { FixedClock } from '../../server/src/lib/clock.js';
-import { startKeygate, type RunningKeygate, type StartKeygateOptions } from '../helpers/start-keygate.js';
-import { buildDemo, describeE2E, launchBrowser, newTab, RESULTS_DIR, type Tab } from './support/browser.js';
+import { describeE2E } from './support/browser.js';
+import { keygateTabs } from './support/keygate-tabs.js';
 import * as ui from './support/demo-ui.js';
 import * as oob from './support/oob-ui.js';
 import * as pw from './support/password-ui.js';
@@ -31,35 +30,11 @@ const MASKED_PHONE = '+33•••••••78';
 const RESEND_WAIT_MS = 31_000;
 
 describeE2E('keygate demo: codes by text message and email in Chromium', () => {
-  let browser: Browser;
-  let kg: RunningKeygate | undefined;
-  let tab: Tab | undefined;
-  const start = async (name: string, opts: StartKeygateOptions = {}) => {
-    kg = await startKeygate({ ...opts, env: { PASSWORD_LOGIN: 'true', ...opts.env } });
-    tab = await newTab(browser, kg.url, name);
-    return { t: tab, kg };
-  };
-
-  beforeAll(async () => {
-    buildDemo();
-    browser = await launchBrowser();
-    console.log(`e2e: Chromium ${browser.version()}; screenshots in ${RESULTS_DIR}`);
-  }, T);
-  afterEach(async () => {
-    const problems = tab?.problems ?? [];
-    await tab?.close();
-    tab = undefined;
-    await kg?.close();
-    kg = undefined;
-    expect(problems).toEqual([]); // no uncaught page errors, no CSP violations
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const { start } = keygateTabs({ env: { PASSWORD_LOGIN: 'true' }, timeoutMs: T });
 
   test('password signup enrols a phone number (code from the developer panel), SMS-only warning; then password + code by text message (a wrong code is refused); an email address added later', async () => {
     const clock = new FixedClock(Date.now());
-    const { t } = await start('sms codes', { clock, env: { OOB_CHANNELS: 'sms,email', DELIVERY: 'dev' } });
+    const { t, kg } = await start('sms codes', { clock, env: { OOB_CHANNELS: 'sms,email', DELIVERY: 'dev' } });
     await t.open();
     await pw.signUpWithPassword(t.page, { username: 'sms-sam', displayName: 'Sam Sms', password: PASSWORD });
     const smsSection = t.page.getByTestId('enrol-sms');
@@ -129,7 +104,7 @@ describeE2E('keygate demo: codes by text message and email in Chromium', () => {
     await t.shot('account with sms and email');
 
     // Later, removing the email address needs a step-up: without a key or an app, password + a code by text message.
-    clock.advance((kg!.config.stepUpMaxAgeSeconds + 1) * 1000);
+    clock.advance((kg.config.stepUpMaxAgeSeconds + 1) * 1000);
     const removed = await ui.outcomeOf(t.page, async () => {
       await emailCard.getByRole('button', { name: 'Remove', exact: true }).click();
       await emailCard.getByRole('button', { name: 'Yes, remove it' }).click();

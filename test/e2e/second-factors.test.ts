@@ -9,11 +9,10 @@
  */
 import { afterAll, afterEach, beforeAll, expect, jest, test } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
-import type { Browser } from 'playwright-core';
-import { startKeygate, type RunningKeygate, type StartKeygateOptions } from '../helpers/start-keygate.js';
 import * as cdp from '../helpers/webauthn-cdp.js';
 import { FixedClock } from '../../server/src/lib/clock.js';
-import { buildDemo, describeE2E, launchBrowser, newTab, RESULTS_DIR, type Tab } from './support/browser.js';
+import { describeE2E } from './support/browser.js';
+import { keygateTabs } from './support/keygate-tabs.js';
 import * as ui from './support/demo-ui.js';
 import * as pw from './support/password-ui.js';
 import { TOTP_STEP_MS, totpCode } from './support/totp-codes.js';
@@ -25,32 +24,7 @@ const PASSWORD = 'correct horse battery staple';
 const ZERO_AAGUID = '00000000-0000-0000-0000-000000000000';
 
 describeE2E('keygate demo: passwords and second factors in Chromium', () => {
-  let browser: Browser;
-  let kg: RunningKeygate | undefined;
-  let tab: Tab | undefined;
-  /** A keygate with passwords on (plus `opts`), and a tab on it. */
-  const start = async (name: string, opts: StartKeygateOptions = {}, viewport?: { width: number; height: number }) => {
-    kg = await startKeygate({ ...opts, env: { PASSWORD_LOGIN: 'true', ...opts.env } });
-    tab = await newTab(browser, kg.url, name, viewport);
-    return { t: tab, kg };
-  };
-
-  beforeAll(async () => {
-    buildDemo();
-    browser = await launchBrowser();
-    console.log(`e2e: Chromium ${browser.version()}; screenshots in ${RESULTS_DIR}`);
-  }, T);
-  afterEach(async () => {
-    const problems = tab?.problems ?? [];
-    await tab?.close();
-    tab = undefined;
-    await kg?.close();
-    kg = undefined;
-    expect(problems).toEqual([]); // no uncaught page errors, no CSP violations
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const { start } = keygateTabs({ env: { PASSWORD_LOGIN: 'true' }, timeoutMs: T });
 
   test('password + ctap2 security key: signup, enrol the key, then password and key; the session proves both', async () => {
     const { t } = await start('password + ctap2 key');

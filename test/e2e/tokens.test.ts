@@ -9,11 +9,10 @@
  */
 import { afterAll, afterEach, beforeAll, expect, jest, test } from '@jest/globals';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import type { Browser } from 'playwright-core';
-import { startKeygate, type RunningKeygate, type StartKeygateOptions } from '../helpers/start-keygate.js';
 import * as cdp from '../helpers/webauthn-cdp.js';
 import { FixedClock } from '../../server/src/lib/clock.js';
-import { buildDemo, describeE2E, launchBrowser, newTab, RESULTS_DIR, type Tab } from './support/browser.js';
+import { describeE2E } from './support/browser.js';
+import { keygateTabs } from './support/keygate-tabs.js';
 import * as ui from './support/demo-ui.js';
 import * as tk from './support/token-ui.js';
 
@@ -24,32 +23,7 @@ const AUDIENCE = 'https://deploy.example.com';
 const ALGORITHMS = ['ES256', 'EdDSA', 'RS256'];
 
 describeE2E('keygate demo: tokens for integrators in Chromium', () => {
-  let browser: Browser;
-  let kg: RunningKeygate | undefined;
-  let tab: Tab | undefined;
-  /** A keygate issuing tokens for AUDIENCE (plus `opts`), and a tab on it. */
-  const start = async (name: string, opts: StartKeygateOptions = {}, viewport?: { width: number; height: number }) => {
-    kg = await startKeygate({ ...opts, env: { TOKEN_AUDIENCES: AUDIENCE, ...opts.env } });
-    tab = await newTab(browser, kg.url, name, viewport);
-    return { t: tab, kg };
-  };
-
-  beforeAll(async () => {
-    buildDemo();
-    browser = await launchBrowser();
-    console.log(`e2e: Chromium ${browser.version()}; screenshots in ${RESULTS_DIR}`);
-  }, T);
-  afterEach(async () => {
-    const problems = tab?.problems ?? [];
-    await tab?.close();
-    tab = undefined;
-    await kg?.close();
-    kg = undefined;
-    expect(problems).toEqual([]); // no uncaught page errors, no CSP violations
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const { start } = keygateTabs({ env: { TOKEN_AUDIENCES: AUDIENCE }, timeoutMs: T });
 
   test('passkey sign-in → "Get a token": the JWT verifies with the linked JWKS (iss, aud, amr, acr, txn); a second one is refused', async () => {
     const { t, kg } = await start('token after passkey');
@@ -133,8 +107,7 @@ describeE2E('keygate demo: tokens for integrators in Chromium', () => {
   }, T);
 
   test('without TOKEN_AUDIENCES the account page has no token section', async () => {
-    kg = await startKeygate();
-    const t = (tab = await newTab(browser, kg.url, 'no token audiences'));
+    const { t } = await start('no token audiences', { env: { TOKEN_AUDIENCES: '' } }); // empty: no tokens
     await cdp.addPlatformAuthenticator(t.cdp, { uv: true });
     await t.open('#/register');
     expect((await ui.register(t.page, { username: 'tok-carol', type: 'Passkey on this device', uv: 'required' })).kind).toBe('success');
