@@ -5,7 +5,7 @@
  * the events of its batch.
  */
 import { describe, expect, it } from '@jest/globals';
-import { AuditWriter } from '../../server/src/audit/audit-writer.js';
+import { auditWriter } from '../../server/src/audit/audit-writer.js';
 import type { AuditEvent, AuditStore } from '../../server/src/storage/ports.js';
 
 const event = (n: number): AuditEvent => ({ id: `e${n}`, type: 'authentication.succeeded', outcome: 'success', at: new Date(0), expiresAt: new Date(1) });
@@ -34,10 +34,10 @@ function handStore() {
 const settled = async (ps: Promise<void>[]) => (await Promise.allSettled(ps)).map((r) => r.status);
 const tick = () => new Promise((r) => setImmediate(r));
 
-describe('AuditWriter', () => {
+describe('auditWriter', () => {
   it('writes a lone event at once, and the events written meanwhile together in the next write', async () => {
     const { audit, writes, stored } = handStore();
-    const w = new AuditWriter(audit);
+    const w = auditWriter(audit);
     const first = w.write(event(1));
     expect(writes.map((x) => x.events)).toEqual([['e1']]); // at once: no timer
     const rest = [2, 3, 4].map((n) => w.write(event(n)));
@@ -62,7 +62,7 @@ describe('AuditWriter', () => {
 
   it('a failed write rejects the events of its batch, and the next batch is written all the same', async () => {
     const { audit, writes, stored } = handStore();
-    const w = new AuditWriter(audit);
+    const w = auditWriter(audit);
     const a = w.write(event(1));
     const b = [w.write(event(2)), w.write(event(3))];
     writes[0]!.fail(new Error('store down'));
@@ -76,7 +76,7 @@ describe('AuditWriter', () => {
 
   it('a batch carries at most maxBatch events, in the order they were written', async () => {
     const { audit, writes } = handStore();
-    const w = new AuditWriter(audit, 2);
+    const w = auditWriter(audit, 2);
     const all = [1, 2, 3, 4, 5, 6].map((n) => w.write(event(n)));
     for (let i = 0; i < 4; i++) {
       await tick();
