@@ -5,7 +5,8 @@
  * of them (`weight` each) per flush. Writes are flushed in the order they were made.
  * `write` resolves only once its flush succeeded for it, and rejects with the flush's error:
  * the whole batch's when `flush` rejects, or the one `flush` returns at the item's index
- * (`undefined` there: that item was written).
+ * (`undefined` there: that item was written). A write made while one is in flight waits for
+ * it first: against a store that hangs, up to twice the store's own time bound.
  */
 export class GroupCommit<T> {
   private readonly queue: { item: T; resolve: () => void; reject: (err: unknown) => void }[] = [];

@@ -16,10 +16,10 @@ const MINUTE = 60_000;
  * ceremony takes one of them, when the book holds one for this window, instead of counting
  * again. A request that starts a ceremony expects `followUps` further requests (its result):
  * they are counted with it, in the same store increment, and kept in the book for as many of
- * them as are still within the limit. A start never takes a prepaid hit: that one was
- * counted for a result already on its way (another client behind the same address), which
- * would then count again, so that concurrent sign-ins from one address cost two store
- * increments instead of one. Every request is counted before it is served, a start together
+ * them as are still within the limit. A start never takes a prepaid hit: each was counted
+ * for a result already on its way (another client behind the same address), which would
+ * then count again (two store increments per sign-in instead of one). Every request is
+ * counted before it is served, a start together
  * with its result (a prepaid hit nobody takes stays counted: the safe side), so at most the
  * limit is served in a window, and when each start's result comes, exactly as many requests
  * as counting each on its own would serve (a start rather than a result is the one refused
