@@ -24,11 +24,7 @@ import { createMetrics } from '../../server/src/observability/metrics.js';
 import { openStore } from '../../server/src/storage/open-store.js';
 import { serveChildMeter } from './child-meter.js';
 import { meteredStore, type StoreMeter } from './metered-store.js';
-import { openMongoStore } from '../../server/src/storage/mongo/mongo-store.js';
-import { instrumentStore } from '../../server/src/observability/instrumented-store.js';
-
-/** Driver commands that are no store call (heartbeats, handshakes, cursors, sessions). */
-const HOUSEKEEPING = new Set(['hello', 'isMaster', 'ismaster', 'ping', 'endSessions', 'createIndexes', 'saslStart', 'saslContinue', 'killCursors']);
+import { DRIVER_HOUSEKEEPING } from '../../test/helpers/mongo-test-server.js';
 import { seedUsers } from './seed-users.js';
 
 let app: Express | undefined;
@@ -42,15 +38,10 @@ server.listen(0, '127.0.0.1', async () => {
     const config = loadConfig({ ...process.env, PORT: String(port), RP_ORIGINS: `http://localhost:${port}` });
     const logger = createLogger(config.logLevel);
     const metrics = createMetrics({ processMetrics: metricsServed(config) });
-    // On MongoDB the store is opened as open-store.ts opens it, plus the driver's command
-    // monitoring, so that each window also reports the commands really sent (round trips).
+    // On MongoDB the driver's command monitoring too, so that each window also reports the
+    // commands really sent (round trips).
     let meterRef: StoreMeter | undefined;
-    const inner = config.mongodbUri
-      ? instrumentStore(
-          await openMongoStore({ uri: config.mongodbUri, dbName: config.mongodbDb, operationTimeoutMS: config.mongodbTimeoutMs, onCommand: (name) => void (HOUSEKEEPING.has(name) || meterRef?.command()) }),
-          metrics,
-        )
-      : await openStore(config, logger, metrics);
+    const inner = await openStore(config, logger, metrics, config.mongodbUri ? { onCommand: (name) => void (DRIVER_HOUSEKEEPING.has(name) || meterRef?.command()) } : {});
     const { store, meter } = meteredStore(inner, { countsCommands: config.mongodbUri !== undefined });
     meterRef = meter;
     app = buildApp({ config, store, clock: systemClock, random: secureRandom, logger, metrics }, { demoDir: null });

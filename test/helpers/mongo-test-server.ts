@@ -16,6 +16,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** Driver commands that are no store call (heartbeats, handshakes, cursors, sessions): left out when counting round trips. */
+export const DRIVER_HOUSEKEEPING: ReadonlySet<string> = new Set(['hello', 'isMaster', 'ismaster', 'ping', 'endSessions', 'createIndexes', 'saslStart', 'saslContinue', 'killCursors']);
+
 export interface MongoTestServer {
   uri: string;
   stop(): Promise<void>;

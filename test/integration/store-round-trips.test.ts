@@ -18,6 +18,7 @@ import type { Store } from '../../server/src/storage/ports.js';
 import { recordEvent } from '../../server/src/audit/record-event.js';
 import { silentLogger } from '../../server/src/lib/logger.js';
 import { createHarness, register, signIn } from '../helpers/harness.js';
+import { DRIVER_HOUSEKEEPING } from '../helpers/mongo-test-server.js';
 
 interface Counted {
   store: Store;
@@ -55,7 +56,6 @@ function counting(inner: Store, commands: string[]): Counted {
   };
 }
 
-const DRIVER_HOUSEKEEPING = new Set(['hello', 'isMaster', 'ismaster', 'ping', 'endSessions', 'createIndexes', 'saslStart', 'saslContinue', 'killCursors']);
 
 async function openCounted(kind: 'memory' | 'mongo'): Promise<Counted> {
   const commands: string[] = [];

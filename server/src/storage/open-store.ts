@@ -11,15 +11,17 @@ import type { Store } from './ports.js';
  * the embedded memory store, with a loud warning (and never in production). With `metrics`,
  * the store is wrapped once here, whichever adapter it is, so every call is timed and every
  * failure counted (observability/instrumented-store.ts); pass the same metrics to `buildApp`.
+ * `onCommand` (MongoDB only; the benchmark counts round trips with it) hears the name of every
+ * command the driver sends.
  */
-export async function openStore(config: Config, logger: Logger, metrics?: Metrics): Promise<Store> {
-  const store = await openAdapter(config, logger);
+export async function openStore(config: Config, logger: Logger, metrics?: Metrics, opts: { onCommand?: (name: string) => void } = {}): Promise<Store> {
+  const store = await openAdapter(config, logger, opts.onCommand);
   return metrics ? instrumentStore(store, metrics) : store;
 }
 
-async function openAdapter(config: Config, logger: Logger): Promise<Store> {
+async function openAdapter(config: Config, logger: Logger, onCommand?: (name: string) => void): Promise<Store> {
   if (config.mongodbUri) {
-    const store = await openMongoStore({ uri: config.mongodbUri, dbName: config.mongodbDb, operationTimeoutMS: config.mongodbTimeoutMs });
+    const store = await openMongoStore({ uri: config.mongodbUri, dbName: config.mongodbDb, operationTimeoutMS: config.mongodbTimeoutMs, ...(onCommand ? { onCommand } : {}) });
     logger.info({ db: config.mongodbDb }, 'connected to MongoDB');
     return store;
   }
