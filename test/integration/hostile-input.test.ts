@@ -9,6 +9,7 @@ import { testStores } from '../helpers/test-stores.js';
 import type { Store } from '../../server/src/storage/ports.js';
 import { createHarness, register, type Harness } from '../helpers/harness.js';
 import { b64url } from '../helpers/soft-authenticator.js';
+import { CookieAccessInfo } from 'cookiejar';
 
 const ENDPOINTS = ['/attestation/options', '/attestation/result', '/assertion/options', '/assertion/result'];
 const garbage = (n: number) => b64url.encode(randomBytes(n));
@@ -173,6 +174,21 @@ describe.each(testStores().map((f) => [f.name, f] as const))('hostile input on t
       expect(res.status).toBe(401);
     });
 
+    it('refuses a signed-in session id under any signature but its own, also once the server has seen the genuine cookie', async () => {
+      const agent = h.agent();
+      await register(agent, h.authenticator(), { username: 'tamper-known-id' });
+      expect((await agent.get('/account/me')).status).toBe(200); // the genuine cookie, verified (and remembered)
+      const genuine = decodeURIComponent(sessionCookieOf(agent));
+      const [id, mac] = [genuine.slice(2, genuine.lastIndexOf('.')), genuine.slice(genuine.lastIndexOf('.') + 1)];
+      const flipped = `${mac.slice(0, -1)}${mac.endsWith('A') ? 'B' : 'A'}`;
+      for (const forged of [`s:${id}.${flipped}`, `s:${id}.${mac}A`, `s:${id}.${mac.slice(0, -1)}`, `s:${id}.`, `s:${id}`, id, `s:${id}.${genuine.slice(2)}`]) {
+        const res = await h.agent().get('/account/me').set('Cookie', `keygate.sid=${encodeURIComponent(forged)}`);
+        expect(res.status).toBe(401);
+      }
+      const again = await h.agent().get('/account/me').set('Cookie', `keygate.sid=${encodeURIComponent(genuine)}`);
+      expect(again.status).toBe(200);
+    });
+
     it('rejects usernames that are empty, too long or contain invisible or broken characters', async () => {
       for (const username of ['', '   ', 'a'.repeat(65), 'bad\u0000name', 'admin\u200b', 'evil\u202eoc', '\ud800x', 'x\ufffd', 'priv\ue000']) {
         const res = await h.agent().post('/attestation/options').send({ username });
@@ -214,3 +230,11 @@ describe.each(testStores().map((f) => [f.name, f] as const))('hostile input on t
     });
   });
 });
+
+/** The raw (URI-encoded) value of an agent's keygate.sid cookie. */
+function sessionCookieOf(agent: unknown): string {
+  const cookies = (agent as { jar: { getCookies(a: unknown): { name: string; value: string }[] } }).jar.getCookies(CookieAccessInfo.All);
+  const c = cookies.find((k) => k.name === 'keygate.sid');
+  if (!c) throw new Error('no keygate.sid cookie');
+  return c.value;
+}
