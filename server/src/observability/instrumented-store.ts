@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { AuditEvent, Store } from '../storage/ports.js';
 import { KeygateError } from '../errors/keygate-error.js';
 import type { Metrics } from './metrics.js';
@@ -21,8 +22,11 @@ export function instrumentStore(inner: Store, metrics: Metrics): Store {
     for (const name of methodNames(target)) {
       const fn = (target as Record<string, unknown>)[name] as (...a: unknown[]) => Promise<unknown>;
       const operation = `${part}.${name}`;
+      // One labelled child per operation, timed with performance.now(): prom-client's
+      // startTimer() builds closures, an hrtime pair and a merged label object per call.
+      const duration = metrics.storeDuration.labels(operation);
       out[name] = async (...args: unknown[]) => {
-        const end = metrics.storeDuration.startTimer({ operation });
+        const start = performance.now();
         try {
           const result = await fn.apply(target, args);
           after?.(name, args, result);
@@ -31,7 +35,7 @@ export function instrumentStore(inner: Store, metrics: Metrics): Store {
           if (!(err instanceof KeygateError && err.status < 500)) metrics.storeErrors.labels(operation, err instanceof KeygateError ? err.code : 'internal_error').inc();
           throw err;
         } finally {
-          end();
+          duration.observe((performance.now() - start) / 1000);
         }
       };
     }

@@ -182,9 +182,19 @@ export function createMemoryStore(): Store {
     },
   };
 
-  /** Drops expired entries now and then, so anonymous traffic cannot grow memory forever. */
+  /**
+   * Drops expired entries now and then, so anonymous traffic cannot grow memory forever: once
+   * the writes since the map's last sweep reach its size (at least 1,000), so each write pays
+   * for at most one entry's check whatever the map holds. (It used to sweep whenever the size
+   * was a multiple of 1,000: a map whose size sat there, as sessions do when each sign-in
+   * rotates one, was scanned in full on every write.)
+   */
+  const writesSinceSweep = new Map<Map<string, unknown>, number>();
   const sweep = <T extends { expiresAt: Date }>(map: Map<string, T>, now: number) => {
-    if (map.size % 1000 === 0) for (const [k, v] of map) if (v.expiresAt.getTime() <= now) map.delete(k);
+    const writes = (writesSinceSweep.get(map) ?? 0) + 1;
+    if (writes < Math.max(1000, map.size)) return void writesSinceSweep.set(map, writes);
+    writesSinceSweep.set(map, 0);
+    for (const [k, v] of map) if (v.expiresAt.getTime() <= now) map.delete(k);
   };
 
   const ceremonyStore: CeremonyStore = {
