@@ -255,6 +255,33 @@ describe.each(testStores().map((f) => [f.name, f] as const))('SMS and email code
     expect((await b.agent.post('/login/oob').send({ code: h2.d.lastCode(E164) })).body.code).toBe('locked_out');
   });
 
+  it('sends no code while the account is locked out (429 locked_out, nothing sent or counted), and sends again once the lock ends', async () => {
+    const { h, d } = await open({ LOCKOUT_THRESHOLD: '2', LOCKOUT_BASE_SECONDS: '120' });
+    await signUpWithPhone(h, d, 'alice');
+    waitInterval(h);
+    const { agent, send } = await passwordThenSend(h, 'alice');
+    expectStatus(send, 200, 'send');
+    const wrong = d.lastCode(E164) === '123456' ? '654321' : '123456';
+    for (let i = 0; i < 2; i++) expect((await agent.post('/login/oob').send({ code: wrong })).body.code).toBe('invalid_code');
+    const sent = d.count(E164);
+    for (let i = 0; i < 3; i++) {
+      waitInterval(h); // past the resend interval: only the lockout can refuse
+      const refused = await agent.post('/login/oob/send').send({ channel: 'sms' });
+      expect([refused.status, refused.body.code]).toEqual([429, 'locked_out']);
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(120 - 30 * (i + 1) + 1);
+    }
+    expect(d.count(E164)).toBe(sent);
+    // The refused sends were not counted against the 5-per-hour limit: after the lock, sends pass.
+    h.clock.advance(120_000);
+    for (let i = 0; i < 2; i++) {
+      waitInterval(h);
+      expectStatus(await agent.post('/login/oob/send').send({ channel: 'sms' }), 200, `send ${i + 1} after the lock`);
+    }
+    expect(d.count(E164)).toBe(sent + 2);
+    expectStatus(await agent.post('/login/oob').send({ code: d.lastCode(E164) }), 200, 'sign-in after the lock');
+  });
+
   it('a failed delivery answers 503 delivery_failed, the same whatever went wrong, naming neither the destination nor the reason', async () => {
     const { h, d } = await open({ NODE_ENV: 'production', MONGODB_URI: 'mongodb://127.0.0.1:1/unused', DATA_KEYS: `prod:${Buffer.alloc(32, 5).toString('base64')}`, HMAC_SECRET: 'production-hmac-secret-production-hmac-secret', TOKEN_ISSUER: 'https://login.example.com', DELIVERY: 'webhook', DELIVERY_WEBHOOK_URL: 'https://sms.example.com/keygate', DELIVERY_WEBHOOK_SECRET: 'x'.repeat(32) });
     await signUpWithPhone(h, d, 'alice');

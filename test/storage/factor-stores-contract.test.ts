@@ -673,6 +673,22 @@ describe.each(stores)('%s store', (_name, factory) => {
         expect(lm.asked).toEqual([0, 0]);
         await store.lockouts.reset('user:never-seen'); // no error
       }));
+
+    it('lockedUntil answers the lock in force, and reads only: nothing is reserved or counted', () =>
+      withStore(async (store) => {
+        const opts = { threshold: 2, decayMs: DECAY };
+        expect(await store.lockouts.lockedUntil('user:n', at(0))).toBeUndefined(); // no record
+        expect((await store.lockouts.reserve('user:n', at(0), opts)).ok).toBe(true);
+        expect(await store.lockouts.lockedUntil('user:n', at(0))).toBeUndefined(); // counting, not locked
+        for (let i = 0; i < 5; i++) await store.lockouts.lockedUntil('user:n', at(1));
+        expect((await store.lockouts.reserve('user:n', at(1), opts)).ok).toBe(true); // the reads took no reservation
+        expect((await store.lockouts.reserve('user:n', at(1), opts)).ok).toBe(false);
+        expect(await store.lockouts.fail('user:n', at(2), { ...opts, lockMs: () => 60_000 })).toBe(true);
+        expect(await store.lockouts.lockedUntil('user:n', at(3))).toEqual(at(60_002));
+        expect(await store.lockouts.lockedUntil('user:n', at(60_001))).toEqual(at(60_002));
+        expect(await store.lockouts.lockedUntil('user:n', at(60_002))).toBeUndefined(); // the lock ended
+        expect(await store.lockouts.lockedUntil('ip:n', at(3))).toBeUndefined(); // per key
+      }));
   });
 
   describe('sessions.deleteByUser', () => {

@@ -1,7 +1,7 @@
 import { recordEvent } from '../audit/record-event.js';
 import type { Deps } from '../deps.js';
 import { NotFoundError, UnauthorizedError } from '../errors/keygate-error.js';
-import { guardAttempt, settleOnce } from '../factors/lockout/attempt-guard.js';
+import { guardAttempt, refuseWhileLockedOut, settleOnce } from '../factors/lockout/attempt-guard.js';
 import { OOB_CODE_MAX_CHECKS, OOB_CODE_TTL_MS, newOobCode, normalizeOobCode, oobCodeHash, oobMessageText, sameOobHash } from '../factors/oob/oob-code.js';
 import { maskDestination } from '../factors/oob/oob-destination.js';
 import { OOB_SEND_LIMITS, claimOobSend, deliverOobCode, requireOobChannel } from '../factors/oob/oob-sender.js';
@@ -22,16 +22,19 @@ export interface OobSendResult {
 
 /**
  * POST /login/oob/send `{ channel }`: sends a one-time code for the session's half sign-in.
- * Order: 1. a half sign-in at `second_factor` (`no_pending_sign_in`); 2. the channel is
- * enabled and carried (`oob_channel_disabled`); 3. the role counts it (`policy_violation`,
- * rule secondFactors); 4. a verified destination (`oob_not_enrolled`); 5. the send limits
- * per user, destination and IP (`code_send_limited`, 429 + Retry-After); 6. a new code (6
- * digits, CSPRNG) replaces any earlier one of the session, stored only as its keyed hash
- * bound to this attempt, for 5 minutes; 7. delivered (`delivery_failed`, 503: the code is
- * withdrawn). The reply names the destination masked.
+ * Order: 1. a half sign-in at `second_factor` (`no_pending_sign_in`); 2. neither the
+ * account nor the client IP is locked out (`locked_out`, 429 + Retry-After: the code could
+ * not be entered anyway; nothing is sent or counted); 3. the channel is enabled and carried
+ * (`oob_channel_disabled`); 4. the role counts it (`policy_violation`, rule secondFactors);
+ * 5. a verified destination (`oob_not_enrolled`); 6. the send limits per user, destination
+ * and IP (`code_send_limited`, 429 + Retry-After); 7. a new code (6 digits, CSPRNG) replaces
+ * any earlier one of the session, stored only as its keyed hash bound to this attempt, for 5
+ * minutes; 8. delivered (`delivery_failed`, 503: the code is withdrawn). The reply names the
+ * destination masked.
  */
 export async function sendSignInCode(deps: Deps, ctx: { sessionId: string | undefined; ip?: string }, channel: OobChannel): Promise<OobSendResult> {
   const attempt = await requireSignInAttempt(deps, ctx.sessionId, 'second_factor');
+  await refuseWhileLockedOut(deps, { username: attempt.username, ip: ctx.ip });
   requireOobChannel(deps, channel);
   await requireCountedOob(deps, await userOf(deps, attempt.userId), channel, ctx.ip);
   const now = deps.clock.now();

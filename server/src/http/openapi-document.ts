@@ -186,7 +186,7 @@ export function openApiDocument(config: Config) {
       '/login/oob/send': {
         post: ceremony(
           'OobSendReply', 'Send a one-time code by SMS or email',
-          'For the half sign-in of this session (`next` listed `sms` or `email`). OOB_CHANNELS only (403 oob_channel_disabled); 403 policy_violation (rule secondFactors) when the role does not count the channel; 404 oob_not_enrolled without a verified destination; 429 code_send_limited (per user and destination 1 per 30 s and 5 per hour, per IP OOB_IP_SENDS_PER_HOUR) with Retry-After; 503 delivery_failed when the message could not be handed over (the code is withdrawn; the reply never says why). A new code (6 digits, 5 minutes, bound to this half sign-in) replaces any earlier one. `to` is the destination masked.',
+          'For the half sign-in of this session (`next` listed `sms` or `email`). OOB_CHANNELS only (403 oob_channel_disabled); 403 policy_violation (rule secondFactors) when the role does not count the channel; 404 oob_not_enrolled without a verified destination; 429 locked_out (with Retry-After) while the account or the client IP is locked out, nothing sent; 429 code_send_limited (per user and destination 1 per 30 s and 5 per hour, per IP OOB_IP_SENDS_PER_HOUR) with Retry-After; 503 delivery_failed when the message could not be handed over (the code is withdrawn; the reply never says why). A new code (6 digits, 5 minutes, bound to this half sign-in) replaces any earlier one. `to` is the destination masked.',
           { requestBody: body(oobSendRequest) },
         ),
       },

@@ -66,4 +66,6 @@ export interface LockoutStore {
   release(key: string): Promise<void>;
   /** Forgets the key entirely (its user signed in): count and strikes. */
   reset(key: string): Promise<void>;
+  /** Until when the key is locked, if it is locked at `now` (a read: nothing is reserved or counted). */
+  lockedUntil(key: string, now: Date): Promise<Date | undefined>;
 }

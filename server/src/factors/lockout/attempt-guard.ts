@@ -68,6 +68,20 @@ export async function guardAttempt(deps: Pick<Deps, 'store' | 'clock' | 'config'
 }
 
 /**
+ * 429 `locked_out` (with Retry-After) while the account or the client IP is locked out, as
+ * `guardAttempt` would answer; reserves nothing. For what leads to a guessable check without
+ * being one: sending a sign-in code by SMS or email during a lockout would only deliver a code
+ * that cannot be entered (and spend a message).
+ */
+export async function refuseWhileLockedOut(deps: Pick<Deps, 'store' | 'clock'>, who: { username: string; ip?: string }): Promise<void> {
+  const now = deps.clock.now();
+  const [user, ip] = await Promise.all([deps.store.lockouts.lockedUntil(`user:${who.username}`, now), deps.store.lockouts.lockedUntil(`ip:${clientKey(who.ip)}`, now)]);
+  if (user === undefined && ip === undefined) return;
+  const seconds = Math.max(1, Math.ceil((Math.max(user?.getTime() ?? 0, ip?.getTime() ?? 0) - now.getTime()) / 1000));
+  throw new LockedOutError(seconds, `${user ? `account ${who.username}` : `client ${clientKey(who.ip)}`} is locked out for ${seconds} s more`);
+}
+
+/**
  * Runs `check` on a reserved attempt, which it settles at most once through `settle` (its
  * verdict: `failed`, `signedIn`, or `cancelled` when there was nothing to check). A check that
  * ends without a verdict (a store or DATA_KEYS fault, a raced completion) gives the

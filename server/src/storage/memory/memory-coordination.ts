@@ -74,5 +74,9 @@ export function createMemoryLockouts(): LockoutStore {
     async reset(key) {
       counters.delete(key);
     },
+    async lockedUntil(key, now) {
+      const until = live(key, now.getTime())?.lockedUntil;
+      return until !== undefined && until > now.getTime() ? new Date(until) : undefined;
+    },
   };
 }

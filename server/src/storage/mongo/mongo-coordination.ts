@@ -95,5 +95,9 @@ export function mongoLockouts(db: Db): LockoutStore {
     reset: async (key) => {
       await guard(() => lockouts.deleteOne({ _id: key }));
     },
+    lockedUntil: async (key, now) => {
+      const doc = await guard(() => lockouts.findOne({ _id: key, lockedUntil: { $gt: now } }, { projection: { lockedUntil: 1 } }));
+      return doc?.lockedUntil;
+    },
   };
 }
