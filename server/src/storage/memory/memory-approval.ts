@@ -1,3 +1,4 @@
+import { copyRecord } from './copy-record.js';
 import type { ApprovalRequest, ApprovalStore } from '../ports.js';
 
 /**
@@ -6,7 +7,7 @@ import type { ApprovalRequest, ApprovalStore } from '../ports.js';
  * are copied in and out.
  */
 export function createMemoryApprovals(): { approvals: ApprovalStore } {
-  const copy = structuredClone;
+  const copy = copyRecord;
   const requests = new Map<string, ApprovalRequest>();
   const live = (r: ApprovalRequest | undefined, now: Date) => (r && r.expiresAt.getTime() > now.getTime() ? r : undefined);
   const pending = (r: ApprovalRequest | undefined, now: Date) => (live(r, now) && r!.status === 'pending' && r!.decideBy.getTime() > now.getTime() ? r : undefined);

@@ -1,9 +1,10 @@
+import { copyRecord } from './copy-record.js';
 import type { PasswordRecord, PasswordStore, RecoveryCodeSet, RecoveryCodeStore, SignInAttempt, SignInAttemptStore, TotpRecord, TotpStore } from '../ports.js';
 
 /**
  * The memory store's second-factor parts: half sign-ins, passwords, TOTP and recovery codes.
  * Each method body runs without awaiting, so each operation is atomic within the process;
- * values are copied in and out (structuredClone), as every port requires.
+ * values are copied in and out (copy-record.ts), as every port requires.
  */
 export function createMemoryFactors(): {
   signInAttempts: SignInAttemptStore;
@@ -11,7 +12,7 @@ export function createMemoryFactors(): {
   totp: TotpStore;
   recoveryCodes: RecoveryCodeStore;
 } {
-  const copy = structuredClone;
+  const copy = copyRecord;
   const attempts = new Map<string, SignInAttempt>();
   const passwords = new Map<string, PasswordRecord>();
   const totp = new Map<string, TotpRecord>();

@@ -1,3 +1,4 @@
+import { copyRecord } from './copy-record.js';
 import type { OobChannelState, OobDestinations, OobSignInCode, OobStore } from '../ports.js';
 
 /**
@@ -6,7 +7,7 @@ import type { OobChannelState, OobDestinations, OobSignInCode, OobStore } from '
  * in and out.
  */
 export function createMemoryOob(): { oob: OobStore } {
-  const copy = structuredClone;
+  const copy = copyRecord;
   const destinations = new Map<string, OobDestinations>();
   const codes = new Map<string, OobSignInCode>();
   const sends = new Map<string, { sent: number[]; expiresAt: number }>();

@@ -1,3 +1,4 @@
+import { copyRecord } from './copy-record.js';
 import { ConflictError } from '../../errors/keygate-error.js';
 import { createMemoryLockouts, createMemoryLocks, createMemoryRateLimits } from './memory-coordination.js';
 import { createMemoryFactors } from './memory-factors.js';
@@ -40,7 +41,7 @@ export function createMemoryStore(): Store {
   const ceremonies = new Map<string, { pending: Ceremony[]; expiresAt: Date }>();
   const sessions = new Map<string, Session>();
   const audit: AuditEvent[] = [];
-  const copy = structuredClone;
+  const copy = copyRecord;
 
   /** The user's credentials, oldest first, copied. */
   const credentialsOf = (userId: string): StoredCredential[] =>

@@ -1,3 +1,4 @@
+import { copyRecord } from './copy-record.js';
 import type { IssuedToken, KeyRing, KeyRingStore, TokenStore } from '../ports.js';
 
 /**
@@ -6,7 +7,7 @@ import type { IssuedToken, KeyRing, KeyRingStore, TokenStore } from '../ports.js
  * body runs without awaiting, so each operation is atomic; values are copied in and out.
  */
 export function createMemoryTokens(): { keyRing: KeyRingStore; tokens: TokenStore } {
-  const copy = structuredClone;
+  const copy = copyRecord;
   let ring: KeyRing | undefined;
   const issued = new Map<string, IssuedToken>();
   const byJti = new Map<string, string>();

@@ -1,8 +1,9 @@
+import { copyRecord } from './copy-record.js';
 import type { LinkStore, MetadataCache, MetadataRefresh, MetadataStore, OneTimeLink } from '../ports.js';
 
 /** The memory store's MDS3 cache and one-time links (contracts in ports.ts). */
 export function createMemoryTrust(): { metadata: MetadataStore; links: LinkStore } {
-  const copy = structuredClone;
+  const copy = copyRecord;
   let cache: MetadataCache | undefined;
   let refresh: MetadataRefresh | undefined;
   const links = new Map<string, OneTimeLink>();
