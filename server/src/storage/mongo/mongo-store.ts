@@ -26,9 +26,10 @@ export interface MongoStoreOptions {
   operationTimeoutMS?: number;
   /**
    * Called with the name of every command sent to the server (driver command monitoring),
-   * e.g. to count round trips in tests and benchmarks; absent: monitoring stays off.
+   * the command document and the collection it names, e.g. to count round trips or check
+   * which indexes serve the queries, in tests and benchmarks; absent: monitoring stays off.
    */
-  onCommand?: (commandName: string) => void;
+  onCommand?: (commandName: string, command: Readonly<Record<string, unknown>>, collection?: string) => void;
 }
 
 export const DEFAULT_OPERATION_TIMEOUT_MS = 5000;
@@ -63,7 +64,7 @@ export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
     ...(opts.onCommand ? { monitorCommands: true } : {}),
   });
   const onCommand = opts.onCommand;
-  if (onCommand) client.on('commandStarted', (e) => onCommand(e.commandName));
+  if (onCommand) client.on('commandStarted', (e) => onCommand(e.commandName, e.command, typeof e.command[e.commandName] === 'string' ? (e.command[e.commandName] as string) : undefined));
   await guard(() => client.connect());
   const db: Db = client.db(opts.dbName);
   await guard(() => ensureIndexes(db));
