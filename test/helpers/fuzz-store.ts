@@ -18,7 +18,7 @@ import type { Store } from '../../server/src/storage/ports.js';
  * Port methods that only read. Every other method of a sub-store is taken to write (so a
  * method added to ports.ts later is watched without a change here).
  */
-const READS = new Set(['get', 'findById', 'findByUsername', 'findWithCredentials', 'findWithOwner', 'listByUser', 'list', 'findByJti', 'isRevoked', 'scan', 'lastRefresh', 'destinations', 'forSession', 'byRequestId', 'pendingFor']);
+const READS = new Set(['get', 'findById', 'findByUsername', 'findWithCredentials', 'findWithOwner', 'listByUser', 'list', 'findByJti', 'isRevoked', 'scan', 'lastRefresh', 'destinations', 'forSession', 'byRequestId', 'pendingFor', 'lockedUntil']);
 
 export interface WriteCall {
   /** e.g. `users.insert`. */
