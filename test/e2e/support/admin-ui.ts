@@ -144,8 +144,24 @@ export async function mdsValue(page: Page, testid: string): Promise<string | nul
 }
 
 /** The audit event types the admin page lists (newest first), once loaded. */
-export async function auditTypes(page: Page): Promise<string[]> {
+/**
+ * The event types the admin page's audit panel lists, once it lists every one of `expected`
+ * (bounded: then it answers what it has, and the caller's assertion says what is missing).
+ * The page announces an action's outcome before it reloads the panel, so the panel read right
+ * after an announcement may still be the previous load.
+ */
+export async function auditTypes(page: Page, expected: string[] = []): Promise<string[]> {
   await page.locator('[data-testid="admin-audit"][data-loaded]').waitFor({ state: 'attached' });
+  await page
+    .waitForFunction(
+      (want) => {
+        const have = new Set(Array.from(document.querySelectorAll('[data-testid="admin-audit-event"]'), (e) => e.getAttribute('data-type')));
+        return want.every((t) => have.has(t));
+      },
+      expected,
+      { timeout: 5000 },
+    )
+    .catch(() => undefined);
   const items = await page.getByTestId('admin-audit-event').all();
   return Promise.all(items.map(async (i) => (await i.getAttribute('data-type')) ?? ''));
 }
