@@ -154,6 +154,8 @@ async function main(argv: string[]): Promise<number> {
 
   log('[2/4] the floor: bare node:http + 1 crypto.verify, in a child process');
   cost.push(...(await runFloor(plan.cost, log)));
+  log('  the same two routes on Express 5 (express.json + res.json): the floor of the chosen stack');
+  cost.push(...(await runFloor(plan.cost, log, 'express')));
 
   const keygateEnv = { NODE_ENV: 'test', RP_ID: 'localhost', SESSION_SECRET: 'bench-session-secret-bench-session-secret', RATE_LIMIT_PER_MINUTE: '10000000', LOG_LEVEL: 'warn' };
   const take = (label: string, r: KeygateRun) => {

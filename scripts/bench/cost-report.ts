@@ -56,6 +56,13 @@ export function formatHeadline(rows: CostRow[], headlineClients: number, driver?
       out.push(`  ${store}: n/a (did not run)`);
       continue;
     }
+    const onExpress = rows.find((r) => r.store === 'express floor' && r.r.concurrency === headlineClients);
+    if (store === 'memory' && onExpress) {
+      out.push(
+        `  the Express 5 floor (the floor's two routes on Express, express.json + res.json): ${f(onExpress.r.cpuUsPerOp)} µs = ${(onExpress.r.cpuUsPerOp / floor.r.cpuUsPerOp).toFixed(2)}x the floor` +
+          ` (the 2x target is ${f(2 * floor.r.cpuUsPerOp)} µs); keygate = ${(one.r.cpuUsPerOp / onExpress.r.cpuUsPerOp).toFixed(2)}x the Express floor`,
+      );
+    }
     out.push(
       `  ${store.padEnd(6)} sign-in, ${int(one.users ?? 0)} users, ${headlineClients} clients: keygate ${f(one.r.cpuUsPerOp)} µs vs floor ${f(floor.r.cpuUsPerOp)} µs server CPU = ${(one.r.cpuUsPerOp / floor.r.cpuUsPerOp).toFixed(2)}x [target <= ${target}x]; ` +
         (one.r.commandsPerOp !== undefined

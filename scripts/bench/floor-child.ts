@@ -7,9 +7,14 @@
  * A floor "sign-in" is those two requests, sent by the same client with the same bodies as a
  * keygate sign-in (bench/server-cpu.ts). No framework, cookies, store, headers or checks.
  * Started by the bench with IPC; sends `{ type: 'ready', port }` once listening on 127.0.0.1.
+ *
+ * With FLOOR_STACK=express the same two routes run on Express 5 (`express.json()` and
+ * `res.json()`, the app's settings as keygate sets them: no x-powered-by, no ETag): the floor
+ * of the chosen stack, so the bench can say how much of keygate's cost is the framework's.
  */
 import { generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener } from 'node:http';
+import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { serveChildMeter } from './child-meter.js';
 
@@ -33,12 +38,12 @@ function readJson(req: IncomingMessage): Promise<unknown> {
   });
 }
 
-const server = createServer((req, res) => {
+const bare: RequestListener = (req, res) => {
   readJson(req).then(
     () => {
       let body: string;
-      if (req.url === '/options') body = JSON.stringify({ status: 'ok', errorMessage: '', challenge: randomBytes(32).toString('base64url') });
-      else if (req.url === '/result') body = JSON.stringify({ status: verify('sha256', signed, publicKey, signature) ? 'ok' : 'failed', errorMessage: '' });
+      if (req.url === '/options') body = JSON.stringify(optionsReply());
+      else if (req.url === '/result') body = JSON.stringify(resultReply());
       else {
         res.writeHead(404).end();
         return;
@@ -47,6 +52,21 @@ const server = createServer((req, res) => {
     },
     () => res.writeHead(400).end(),
   );
-});
+};
+
+function onExpress(): RequestListener {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(express.json());
+  app.post('/options', (_req, res) => void res.json(optionsReply()));
+  app.post('/result', (_req, res) => void res.json(resultReply()));
+  return app;
+}
+
+const optionsReply = () => ({ status: 'ok', errorMessage: '', challenge: randomBytes(32).toString('base64url') });
+const resultReply = () => ({ status: verify('sha256', signed, publicKey, signature) ? 'ok' : 'failed', errorMessage: '' });
+
+const server = createServer(process.env.FLOOR_STACK === 'express' ? onExpress() : bare);
 serveChildMeter({});
 server.listen(0, '127.0.0.1', () => process.send?.({ type: 'ready', port: (server.address() as AddressInfo).port }));

@@ -40,8 +40,10 @@ export interface CostRow {
   r: WindowResult;
 }
 
-export async function runFloor(plans: CostPlans, log: (s: string) => void): Promise<CostRow[]> {
-  const child = await startChild('floor-child.ts', {});
+/** The floor (bench/floor-child.ts) on bare `node:http`, or (`express`) the same two routes on Express 5: rows `floor` / `express floor`. */
+export async function runFloor(plans: CostPlans, log: (s: string) => void, stack: 'bare' | 'express' = 'bare'): Promise<CostRow[]> {
+  const child = await startChild('floor-child.ts', stack === 'express' ? { FLOOR_STACK: 'express' } : {});
+  const label = stack === 'express' ? 'express floor' : 'floor';
   try {
     const auth = new SoftAuthenticator({ rpId: 'localhost', origin: child.origin });
     const { credential } = await auth.createCredential({ challenge: randomBytes(32).toString('base64url'), alg: -7, attestation: 'none' });
@@ -57,8 +59,8 @@ export async function runFloor(plans: CostPlans, log: (s: string) => void): Prom
     const rows: CostRow[] = [];
     for (const c of plans.concurrencies) {
       const r = await cpuWindow(child, plans.floor(c), op);
-      rows.push({ store: 'floor', op: 'sign-in', r });
-      log(`  floor, ${c} client(s): ${r.n} sign-ins, ${r.cpuUsPerOp.toFixed(0)} µs server CPU each`);
+      rows.push({ store: label, op: 'sign-in', r });
+      log(`  ${label}, ${c} client(s): ${r.n} sign-ins, ${r.cpuUsPerOp.toFixed(0)} µs server CPU each`);
     }
     return rows;
   } finally {
