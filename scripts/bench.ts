@@ -14,7 +14,8 @@
  *     store and on MongoDB: server CPU per registration and per sign-in (process.cpuUsage()
  *     deltas the child reports over IPC for each measured window), sign-ins/s, p50/p99, store
  *     round trips, RSS; with 1 000 and (full run) 100 000 registered users, at 1, 16 and (full)
- *     64 clients (bench/sign-in-cost.ts);
+ *     64 clients (bench/sign-in-cost.ts; in the full run one child per user count, their
+ *     windows interleaved, so flatness compares windows taken under the same machine load);
  *  4. (full run) WORKERS=1 vs WORKERS=2 on MongoDB: real `server/src/main.ts` processes
  *     (bench/workers-bench.ts).
  * The client (this process: HTTP client, software authenticator) shares the machine's cores

@@ -128,6 +128,45 @@ export interface WindowResult {
   /** Ops that failed (e.g. 503 store_unavailable from an overloaded test database): not counted in n. */
   errors: number;
   firstError?: string;
+  /** The raw figures the others derive from (mergeWindows adds windows up from them). */
+  raw: { cpuUs: number; childWallMs: number; latenciesMs: number[]; storeCalls?: number; storeCommands?: number };
+}
+
+/**
+ * One result from several windows of the same op on the same server (sums of ops, CPU and
+ * wall time, percentiles over all latencies, store calls per op over all ops): how a window
+ * split into interleaved parts is reported. `byMethod` is the first part's.
+ */
+export function mergeWindows(parts: WindowResult[]): WindowResult {
+  if (parts.length === 1) return parts[0]!;
+  const sum = (f: (r: WindowResult) => number) => parts.reduce((a, r) => a + f(r), 0);
+  const n = sum((r) => r.n);
+  const wallMs = sum((r) => r.wallMs);
+  const cpuUs = sum((r) => r.raw.cpuUs);
+  const childWallMs = sum((r) => r.raw.childWallMs);
+  const latenciesMs = parts.flatMap((r) => r.raw.latenciesMs).sort((a, b) => a - b);
+  const calls = parts.every((r) => r.raw.storeCalls !== undefined) ? sum((r) => r.raw.storeCalls!) : undefined;
+  const commands = parts.every((r) => r.raw.storeCommands !== undefined) ? sum((r) => r.raw.storeCommands!) : undefined;
+  const first = parts[0]!;
+  return {
+    n,
+    concurrency: first.concurrency,
+    wallMs,
+    opsPerSec: (n * 1000) / wallMs,
+    cpuUsPerOp: n ? cpuUs / n : NaN,
+    cpuCores: cpuUs / 1000 / childWallMs,
+    p50Ms: percentile(latenciesMs, 50),
+    p99Ms: percentile(latenciesMs, 99),
+    meanMs: n ? latenciesMs.reduce((a, b) => a + b, 0) / n : NaN,
+    ...(commands !== undefined ? { commandsPerOp: n ? commands / n : NaN } : {}),
+    ...(calls !== undefined ? { storeCallsPerOp: n ? calls / n : NaN, byMethod: first.byMethod } : {}),
+    peakRssBytes: Math.max(...parts.map((r) => r.peakRssBytes)),
+    maxRssBytes: Math.max(...parts.map((r) => r.maxRssBytes)),
+    capped: parts.some((r) => r.capped),
+    errors: sum((r) => r.errors),
+    ...(parts.find((r) => r.firstError) ? { firstError: parts.find((r) => r.firstError)!.firstError } : {}),
+    raw: { cpuUs, childWallMs, latenciesMs, ...(calls !== undefined ? { storeCalls: calls } : {}), ...(commands !== undefined ? { storeCommands: commands } : {}) },
+  };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -187,5 +226,6 @@ export async function cpuWindow(child: BenchChild, plan: WindowPlan, op: (worker
     capped: n + errors.n < plan.ops,
     errors: errors.n,
     ...(errors.first ? { firstError: errors.first } : {}),
+    raw: { cpuUs, childWallMs: rep.wallMs, latenciesMs: sorted, ...(rep.storeCalls !== undefined ? { storeCalls: rep.storeCalls } : {}), ...(rep.storeCommands !== undefined ? { storeCommands: rep.storeCommands } : {}) },
   };
 }

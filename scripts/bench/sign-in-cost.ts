@@ -9,9 +9,9 @@
  *  1. registrations (ES256, attestation none, a new user each) at 16 in flight: the first
  *     max(concurrencies) become the sign-in accounts, one per client, so no two sign-ins race
  *     on one signature counter;
- *  2. seeds users (seed-users.ts: one ES256 key each, straight into the store) up to the first
- *     user count, warms up, then sign-in windows at each concurrency;
- *  3. for each further user count: seeds up to it and measures the same windows again.
+ *  2. seeds users (seed-users.ts: one ES256 key each, straight into the store) up to the user
+ *     count, warms up, then sign-in windows at each concurrency;
+ *  3. with several user counts, one child per count, their windows interleaved (runKeygate).
  * Every window reports server CPU µs per op, ops/s, p50/p99 of the HTTP round trips, store
  * calls per op (metered-store.ts, in the child) and the server's RSS.
  */
@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { SoftAuthenticator } from '../../test/helpers/soft-authenticator.js';
 import { register, signIn, type Account } from './ceremony-client.js';
 import { HttpClient } from './http-client.js';
-import { cpuWindow, runOps, startChild, type WindowPlan, type WindowResult } from './server-cpu.js';
+import { cpuWindow, mergeWindows, runOps, startChild, type BenchChild, type WindowPlan, type WindowResult } from './server-cpu.js';
 
 export interface CostPlans {
   userCounts: number[];
@@ -75,11 +75,19 @@ export interface KeygateRun {
   notes: string[];
 }
 
-export async function runKeygate(label: string, env: Record<string, string>, plans: CostPlans, log: (s: string) => void): Promise<KeygateRun> {
+/** One keygate child with its sign-in accounts, seeded to `users`. */
+interface Side {
+  child: BenchChild;
+  accounts: Account[];
+  users: number;
+}
+
+/**
+ * Starts a keygate child, registers the sign-in accounts (the first child measures the
+ * registration window on the way), seeds users up to `users` and warms up.
+ */
+async function prepareSide(label: string, env: Record<string, string>, plans: CostPlans, users: number, measureRegistration: boolean, out: KeygateRun, log: (s: string) => void): Promise<Side> {
   const child = await startChild('keygate-child.ts', env);
-  const rows: CostRow[] = [];
-  const notes: string[] = [];
-  const breakdown: KeygateRun['breakdown'] = [];
   try {
     const tag = randomBytes(3).toString('hex');
     const accounts: Account[] = [];
@@ -89,10 +97,12 @@ export async function runKeygate(label: string, env: Record<string, string>, pla
       return ms;
     };
     await runOps(8, 1, (w, i) => regOp(w, 100_000 + i), performance.now() + plans.warmupMs); // warm-up, untimed
-    const reg = await cpuWindow(child, plans.registration, regOp);
-    rows.push({ store: label, op: 'registration', r: reg });
-    if (reg.byMethod) breakdown.push({ op: 'registration', byMethod: reg.byMethod, n: reg.n });
-    log(`  ${label}: ${reg.n} registrations, ${reg.cpuUsPerOp.toFixed(0)} µs server CPU each`);
+    if (measureRegistration) {
+      const reg = await cpuWindow(child, plans.registration, regOp);
+      out.rows.push({ store: label, op: 'registration', r: reg });
+      if (reg.byMethod) out.breakdown.push({ op: 'registration', byMethod: reg.byMethod, n: reg.n });
+      log(`  ${label}: ${reg.n} registrations, ${reg.cpuUsPerOp.toFixed(0)} µs server CPU each`);
+    }
     const need = Math.max(...plans.concurrencies);
     for (let tries = 0; accounts.length < need; tries++) {
       try {
@@ -101,24 +111,58 @@ export async function runKeygate(label: string, env: Record<string, string>, pla
         if (tries >= need + 5) throw err; // not noise any more: keygate cannot register
       }
     }
-    let users = accounts.length;
-    for (const [k, target] of plans.userCounts.entries()) {
-      if (target > users) {
-        const s = await child.request<{ ms: number; via: string }>({ type: 'seed', count: target - users });
-        notes.push(`${label}: seeded ${target - users} users up to ${target} in ${(s.ms / 1000).toFixed(1)} s (${s.via})`);
-        log(`  ${label}: seeded ${target - users} users in ${(s.ms / 1000).toFixed(1)} s (${s.via})`);
-        users = target;
+    if (users > accounts.length) {
+      const s = await child.request<{ ms: number; via: string }>({ type: 'seed', count: users - accounts.length });
+      out.notes.push(`${label}: seeded ${users - accounts.length} users up to ${users} in ${(s.ms / 1000).toFixed(1)} s (${s.via})`);
+      log(`  ${label}: seeded ${users - accounts.length} users in ${(s.ms / 1000).toFixed(1)} s (${s.via})`);
+    }
+    await runOps(plans.warmup, 16, (w) => signIn(accounts[w]!), performance.now() + plans.warmupMs);
+    return { child, accounts, users: Math.max(users, accounts.length) };
+  } catch (err) {
+    await child.close();
+    throw err;
+  }
+}
+
+/**
+ * keygate on one store. With one user count: one child, its windows one after the other.
+ * With several (the full run's 1 000 and 100 000): one child per user count, all alive, and
+ * each concurrency's window split in two halves taken in turn (1k, 100k, 1k, 100k), so that
+ * the flatness ratio compares windows taken under the same machine load (this machine's
+ * figures drift by 10 to 30% within a run) rather than a minute apart.
+ */
+export async function runKeygate(label: string, env: Record<string, string>, plans: CostPlans, log: (s: string) => void): Promise<KeygateRun> {
+  const out: KeygateRun = { rows: [], breakdown: [], notes: [] };
+  const sides: Side[] = [];
+  try {
+    for (const [k, users] of plans.userCounts.entries()) {
+      // A database of its own per child on MongoDB (the same server).
+      const childEnv = k > 0 && env.MONGODB_DB ? { ...env, MONGODB_DB: `${env.MONGODB_DB}_${users}` } : env;
+      sides.push(await prepareSide(label, childEnv, plans, users, k === 0, out, log));
+    }
+    const halves = sides.length > 1 ? 2 : 1;
+    const results = sides.map(() => [] as WindowResult[]);
+    for (const c of plans.concurrencies) {
+      const plan = plans.signIn(c);
+      const part = { ...plan, ops: Math.ceil(plan.ops / halves), budgetMs: plan.budgetMs / halves };
+      const parts = sides.map(() => [] as WindowResult[]);
+      for (let h = 0; h < halves; h++) {
+        for (const [i, side] of sides.entries()) parts[i]!.push(await cpuWindow(side.child, part, (w) => signIn(side.accounts[w]!)));
       }
-      await runOps(plans.warmup, 16, (w) => signIn(accounts[w]!), performance.now() + plans.warmupMs);
-      for (const c of plans.concurrencies) {
-        const r = await cpuWindow(child, plans.signIn(c), (w) => signIn(accounts[w]!));
-        rows.push({ store: label, users, op: 'sign-in', r });
-        if (c === plans.concurrencies[0] && r.byMethod) breakdown.push({ op: `sign-in, ${users.toLocaleString('en-US')} users, ${c} client`, byMethod: r.byMethod, n: r.n });
-        log(`  ${label}, ${users} users, ${c} client(s): ${r.n} sign-ins, ${r.cpuUsPerOp.toFixed(0)} µs server CPU each${r.errors ? `; ${r.errors} FAILED (${r.firstError})` : ''}`);
+      for (const [i, side] of sides.entries()) {
+        const r = mergeWindows(parts[i]!);
+        results[i]!.push(r);
+        log(`  ${label}, ${side.users} users, ${c} client(s): ${r.n} sign-ins, ${r.cpuUsPerOp.toFixed(0)} µs server CPU each${r.errors ? `; ${r.errors} FAILED (${r.firstError})` : ''}`);
       }
     }
-    return { rows, breakdown, notes };
+    for (const [i, side] of sides.entries()) {
+      for (const r of results[i]!) {
+        out.rows.push({ store: label, users: side.users, op: 'sign-in', r });
+        if (r.concurrency === plans.concurrencies[0] && r.byMethod) out.breakdown.push({ op: `sign-in, ${side.users.toLocaleString('en-US')} users, ${r.concurrency} client`, byMethod: r.byMethod, n: r.n });
+      }
+    }
+    return out;
   } finally {
-    await child.close();
+    await Promise.all(sides.map((s) => s.child.close()));
   }
 }
