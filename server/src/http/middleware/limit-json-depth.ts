@@ -25,7 +25,7 @@ function tooDeep(value: unknown, depth: number): boolean {
 /**
  * Throws `invalid_request` (variant tooDeep) for a parsed JSON body nested deeper than
  * MAX_JSON_DEPTH. A 64 KiB body can nest ~32 000 levels, which JSON.parse accepts but
- * JSON.stringify and structuredClone cannot handle (stack overflow), so such a body must
+ * JSON.stringify and recursive copies (the memory store's copyRecord) cannot handle (stack overflow), so such a body must
  * never travel further.
  */
 export function assertJsonDepth(body: unknown): void {
