@@ -1,3 +1,4 @@
+import { retryAfterSeconds } from '../lib/clock.js';
 import { recordEvent } from '../audit/record-event.js';
 import type { Deps } from '../deps.js';
 import { ConflictError, ForbiddenError, KeygateError, NotFoundError } from '../errors/keygate-error.js';
@@ -87,7 +88,7 @@ export async function requestApproval(deps: Deps, ctx: { sessionId: string | und
   const now = deps.clock.now();
   const { count, resetAt } = await deps.store.rateLimits.hit(`approval:user:${user.id}`, 60_000, now);
   if (count > APPROVAL_REQUESTS_PER_MINUTE) {
-    const wait = Math.max(1, Math.ceil((resetAt.getTime() - now.getTime()) / 1000));
+    const wait = retryAfterSeconds(resetAt, now);
     throw new KeygateError('rate_limited', `${count} approval requests for user ${user.id} this minute (limit ${APPROVAL_REQUESTS_PER_MINUTE})`, { headers: { 'Retry-After': String(wait) } });
   }
   const { number, choices } = approvalNumbers(deps.random);

@@ -8,6 +8,11 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
+/** Whole seconds from `now` until `until`, at least 1: a Retry-After value. */
+export function retryAfterSeconds(until: Date, now: Date): number {
+  return Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
+}
+
 /** A clock tests can set and advance. */
 export class FixedClock implements Clock {
   private t: number;

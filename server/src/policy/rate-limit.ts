@@ -1,3 +1,5 @@
+import { retryAfterSeconds } from '../lib/clock.js';
+
 /**
  * The rate-limit decision (DESIGN.md "Who decides"), pure: given where a request stands in
  * its client's one-minute window, is it served, and if not, when may the client retry?
@@ -17,7 +19,7 @@ export function decideRateLimit(input: { limit: number; position: number; follow
   const { limit, position, followUps, now, resetAt } = input;
   if (limit === 0) return { allowed: true, prepaid: 0 };
   if (position > limit) {
-    return { allowed: false, code: 'rate_limited', retryAfterSeconds: Math.max(1, Math.ceil((resetAt.getTime() - now.getTime()) / 1000)) };
+    return { allowed: false, code: 'rate_limited', retryAfterSeconds: retryAfterSeconds(resetAt, now) };
   }
   return { allowed: true, prepaid: Math.max(0, Math.min(followUps, limit - position)) };
 }

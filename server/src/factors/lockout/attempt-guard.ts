@@ -1,3 +1,4 @@
+import { retryAfterSeconds } from '../../lib/clock.js';
 import { recordEvent } from '../../audit/record-event.js';
 import type { Deps } from '../../deps.js';
 import { LockedOutError } from '../../errors/keygate-error.js';
@@ -39,9 +40,7 @@ export async function guardAttempt(deps: Pick<Deps, 'store' | 'clock' | 'config'
   const i = u.ok ? await store.lockouts.reserve(ip.key, now, { threshold: ip.threshold, decayMs: LOCKOUT_DECAY_MS }) : u;
   if (!u.ok || !i.ok) {
     if (u.ok) await store.lockouts.release(user.key);
-    const retryAt = (!u.ok ? u.retryAt : (i as { retryAt: Date }).retryAt).getTime();
-    const seconds = Math.max(1, Math.ceil((retryAt - now.getTime()) / 1000));
-    throw new LockedOutError(seconds, `${!u.ok ? `account ${who.username}` : `client ${clientKey(who.ip)}`} is locked out for ${seconds} s more`);
+    throw lockedOut(!u.ok ? `account ${who.username}` : `client ${clientKey(who.ip)}`, !u.ok ? u.retryAt : (i as { retryAt: Date }).retryAt, now);
   }
   return {
     async failed() {
@@ -77,8 +76,13 @@ export async function refuseWhileLockedOut(deps: Pick<Deps, 'store' | 'clock'>, 
   const now = deps.clock.now();
   const [user, ip] = await Promise.all([deps.store.lockouts.lockedUntil(`user:${who.username}`, now), deps.store.lockouts.lockedUntil(`ip:${clientKey(who.ip)}`, now)]);
   if (user === undefined && ip === undefined) return;
-  const seconds = Math.max(1, Math.ceil((Math.max(user?.getTime() ?? 0, ip?.getTime() ?? 0) - now.getTime()) / 1000));
-  throw new LockedOutError(seconds, `${user ? `account ${who.username}` : `client ${clientKey(who.ip)}`} is locked out for ${seconds} s more`);
+  const until = user && ip ? (user > ip ? user : ip) : (user ?? ip)!;
+  throw lockedOut(user ? `account ${who.username}` : `client ${clientKey(who.ip)}`, until, now);
+}
+
+function lockedOut(what: string, until: Date, now: Date): LockedOutError {
+  const seconds = retryAfterSeconds(until, now);
+  return new LockedOutError(seconds, `${what} is locked out for ${seconds} s more`);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { retryAfterSeconds } from '../../lib/clock.js';
 import type { Deps } from '../../deps.js';
 import type { DeliveryResult } from '../../delivery/message-delivery.js';
 import { ForbiddenError, KeygateError } from '../../errors/keygate-error.js';
@@ -37,7 +38,7 @@ export async function claimOobSend(deps: Pick<Deps, 'store' | 'clock' | 'config'
   for (const { key, limits } of claims) {
     const claim = await deps.store.oob.claimSend(key, now, limits);
     if (claim.ok) continue;
-    const seconds = Math.max(1, Math.ceil((claim.retryAt.getTime() - now.getTime()) / 1000));
+    const seconds = retryAfterSeconds(claim.retryAt, now);
     throw new KeygateError('code_send_limited', `${key.split(':')[0]} send limit (${claim.limit}) reached; next send in ${seconds} s`, {
       variant: claim.limit,
       params: { wait: seconds < 90 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes` },
