@@ -1,4 +1,5 @@
 import { copyRecord } from './copy-record.js';
+import { sweepTrigger } from './sweep-trigger.js';
 import { ConflictError } from '../../errors/keygate-error.js';
 import { createMemoryLockouts, createMemoryLocks, createMemoryRateLimits } from './memory-coordination.js';
 import { createMemoryFactors } from './memory-factors.js';
@@ -183,20 +184,12 @@ export function createMemoryStore(): Store {
     },
   };
 
-  /**
-   * Drops expired entries now and then, so anonymous traffic cannot grow memory forever: once
-   * the writes since the map's last sweep reach its size (at least 1,000), so each write pays
-   * for at most one entry's check whatever the map holds. (It used to sweep whenever the size
-   * was a multiple of 1,000: a map whose size sat there, as sessions do when each sign-in
-   * rotates one, was scanned in full on every write.)
-   */
-  const writesSinceSweep = new Map<Map<string, unknown>, number>();
-  const sweep = <T extends { expiresAt: Date }>(map: Map<string, T>, now: number) => {
-    const writes = (writesSinceSweep.get(map) ?? 0) + 1;
-    if (writes < Math.max(1000, map.size)) return void writesSinceSweep.set(map, writes);
-    writesSinceSweep.set(map, 0);
-    for (const [k, v] of map) if (v.expiresAt.getTime() <= now) map.delete(k);
+  /** Drops expired entries now and then: when the map's trigger says so (sweep-trigger.ts). */
+  const sweep = <T extends { expiresAt: Date }>(map: Map<string, T>, due: (size: number) => boolean, now: number) => {
+    if (due(map.size)) for (const [k, v] of map) if (v.expiresAt.getTime() <= now) map.delete(k);
   };
+  const ceremoniesDue = sweepTrigger();
+  const sessionsDue = sweepTrigger();
 
   const ceremonyStore: CeremonyStore = {
     async put(ceremony, keep) {
@@ -204,7 +197,7 @@ export function createMemoryStore(): Store {
       const pending = (ceremonies.get(ceremony.id)?.pending ?? []).filter((c) => c.expiresAt.getTime() > now);
       pending.push(copy(ceremony));
       ceremonies.set(ceremony.id, { pending: pending.slice(-keep), expiresAt: new Date(Math.max(...pending.map((c) => c.expiresAt.getTime()))) });
-      sweep(ceremonies, now);
+      sweep(ceremonies, ceremoniesDue, now);
     },
     async take(id, challenge, now) {
       const entry = ceremonies.get(id);
@@ -222,12 +215,12 @@ export function createMemoryStore(): Store {
   const sessionStore: SessionStore = {
     async put(session) {
       sessions.set(session.id, copy(session));
-      sweep(sessions, session.authenticatedAt.getTime());
+      sweep(sessions, sessionsDue, session.authenticatedAt.getTime());
     },
     async rotate(session, previousId) {
       sessions.set(session.id, copy(session));
       if (previousId !== undefined && previousId !== session.id) sessions.delete(previousId);
-      sweep(sessions, session.authenticatedAt.getTime());
+      sweep(sessions, sessionsDue, session.authenticatedAt.getTime());
     },
     async get(id, now) {
       const s = sessions.get(id);

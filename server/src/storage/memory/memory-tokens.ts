@@ -1,4 +1,5 @@
 import { copyRecord } from './copy-record.js';
+import { sweepTrigger } from './sweep-trigger.js';
 import type { IssuedToken, KeyRing, KeyRingStore, TokenStore } from '../ports.js';
 
 /**
@@ -12,6 +13,7 @@ export function createMemoryTokens(): { keyRing: KeyRingStore; tokens: TokenStor
   const issued = new Map<string, IssuedToken>();
   const byJti = new Map<string, string>();
   const revoked = new Map<string, Date>();
+  const sweepDue = sweepTrigger();
   const sweep = (now: number) => {
     for (const [id, t] of issued) if (t.expiresAt.getTime() <= now) (issued.delete(id), byJti.delete(t.jti));
     for (const [jti, at] of revoked) if (at.getTime() <= now) revoked.delete(jti);
@@ -35,7 +37,7 @@ export function createMemoryTokens(): { keyRing: KeyRingStore; tokens: TokenStor
     tokens: {
       async claimIssue(t) {
         // Tidy now and then without a clock: whatever expired a day before this token will is surely gone.
-        if (issued.size % 1000 === 999) sweep(t.expiresAt.getTime() - 86_400_000);
+        if (sweepDue(issued.size + revoked.size)) sweep(t.expiresAt.getTime() - 86_400_000);
         const held = issued.get(t.id);
         if (held) return false;
         issued.set(t.id, copy(t));
